@@ -8,10 +8,32 @@ let package = Package(
         .executable(name: "swzk", targets: ["swzk"]),
         .library(name: "ZKCore", targets: ["ZKCore"]),
     ],
-    dependencies: [],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    ],
     targets: [
-        .target(name: "ZKCore", dependencies: []),
-        .executableTarget(name: "swzk", dependencies: ["ZKCore"]),
+        .target(
+            name: "ZKCore",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+        .executableTarget(
+            name: "swzk",
+            dependencies: [
+                "ZKCore",
+                "CReadline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "ZKCoreTests", dependencies: ["ZKCore"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

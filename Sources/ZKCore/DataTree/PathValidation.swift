@@ -106,17 +106,17 @@ public enum PathValidation {
     /// So `parent(of: "/")` is `/`: a create of `/` then finds the node and answers NodeExists, as
     /// ZooKeeper does.
     public static func parent(of path: String) -> String? {
-        let units = Array(path.utf16)
-        guard !units.contains(0), let lastSlash = units.lastIndex(of: UInt16(UInt8(ascii: "/"))) else { return nil }
-        if lastSlash == 0 { return "/" }
-        return String(decoding: units[..<lastSlash], as: UTF16.self)
+        let utf8 = path.utf8
+        guard !utf8.contains(0), let lastSlash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        if lastSlash == utf8.startIndex { return "/" }
+        return String(path[..<lastSlash])
     }
 
     /// The node's own name: everything after the last `/` (`""` for the root); nil without a `/`.
     public static func lastComponent(of path: String) -> String? {
-        let units = Array(path.utf16)
-        guard let lastSlash = units.lastIndex(of: UInt16(UInt8(ascii: "/"))) else { return nil }
-        return String(decoding: units[(lastSlash + 1)...], as: UTF16.self)
+        let utf8 = path.utf8
+        guard let lastSlash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        return String(path[utf8.index(after: lastSlash)...])
     }
 
     /// The suffix appended to a sequential node's name: Java's `%010d` of the parent's stored cversion.

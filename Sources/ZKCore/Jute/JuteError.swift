@@ -2,7 +2,7 @@
 ///
 /// Mirrors the `IOException`s of ZooKeeper's `BinaryInputArchive`: a short read and an
 /// unreasonable length prefix are the two ways bytes from a peer can be wrong at this layer.
-public enum JuteError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum JuteError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Fewer bytes remained than the next field needs.
     case truncated(offset: Int, needed: Int, available: Int)
     /// A buffer or string length is negative (other than -1 for null) or above the limit.

@@ -40,20 +40,6 @@ public struct ACL: JuteCodable, Hashable, Sendable {
     public static let readUnsafe: [ACL] = [ACL(perms: .read, id: .anyone)]
 }
 
-/// One identity of a connection as whoAmI reports it (`org.apache.zookeeper.data.ClientInfo`).
-public struct ClientInfo: JuteCodable, Hashable, Sendable {
-    /// The id's scheme (`ip`, `digest`, `super`, …).
-    public var authScheme: String
-    /// The provider's user name for the id, `""` when the scheme has no provider.
-    public var user: String
-    public init(authScheme: String, user: String) { self.authScheme = authScheme; self.user = user }
-    public init(from r: inout JuteReader) throws(JuteError) {
-        authScheme = try r.readNonNullString()
-        user = try r.readNonNullString()
-    }
-    public func encode(to w: inout JuteWriter) { w.writeString(authScheme); w.writeString(user) }
-}
-
 /// A node's metadata as clients see it (`org.apache.zookeeper.data.Stat`, 68 bytes).
 public struct Stat: JuteCodable, Hashable, Sendable {
     public var czxid: Int64 = 0
