@@ -1,0 +1,115 @@
+import NIOCore
+
+/// Frames and decodes one client connection on its own event loop, and passes what it read to
+/// the core once per read burst (ZooKeeper's `NIOServerCnxn.readLength`/`readPayload`).
+///
+/// The first four bytes may be a four-letter word instead of a frame length. A negative or
+/// oversized length, or an undecodable handshake or request header, closes only this connection.
+final class ClientConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let runtime: ServerRuntime
+    private let id: ConnectionID
+    private var cumulation: ByteBuffer?
+    private var sawFirstBytes = false
+    private var handshakeDone = false
+    private var batch: [CoreInput] = []
+    private var closing = false
+
+    init(runtime: ServerRuntime, id: ConnectionID) {
+        self.runtime = runtime
+        self.id = id
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let remote = context.channel.remoteAddress
+        runtime.submit([.opened(id, address: remote?.ipAddress ?? "0.0.0.0", port: remote?.port ?? 0)],
+                       register: (id, context.channel))
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        var incoming = unwrapInboundIn(data)
+        if cumulation == nil {
+            cumulation = incoming
+        } else {
+            cumulation!.writeBuffer(&incoming)
+        }
+        parseFrames(context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushBatch()
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        flushBatch()
+        runtime.submit([.closed(id)])
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        runtime.logger.debug("connection error", metadata: ["connection": "\(id)", "error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func flushBatch() {
+        guard !batch.isEmpty else { return }
+        runtime.submit(batch)
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    private func parseFrames(context: ChannelHandlerContext) {
+        while !closing, var buffer = cumulation, buffer.readableBytes >= 4 {
+            let length = buffer.getInteger(at: buffer.readerIndex, as: Int32.self)!
+            if !sawFirstBytes {
+                sawFirstBytes = true
+                if !handshakeDone, let word = FourLetterWord(code: length) {
+                    closing = true
+                    cumulation = nil
+                    if word.closesImmediately {
+                        context.close(promise: nil)
+                    } else {
+                        runtime.answerFourLetterWord(word, on: context.channel)
+                    }
+                    return
+                }
+            }
+            if length < 0 || Int(length) > runtime.maxFrameBytes {
+                drop(context, reason: "frame length \(length) outside 0...\(runtime.maxFrameBytes)")
+                return
+            }
+            guard buffer.readableBytes >= 4 + Int(length) else { break }
+            buffer.moveReaderIndex(forwardBy: 4)
+            let bytes = buffer.readBytes(length: Int(length))!
+            cumulation = buffer.readableBytes == 0 ? nil : buffer
+            decodeFrame(bytes, context: context)
+        }
+    }
+
+    private func decodeFrame(_ bytes: [UInt8], context: ChannelHandlerContext) {
+        var reader = JuteReader(bytes, maxBufferLength: runtime.maxFrameBytes)
+        do {
+            if !handshakeDone {
+                handshakeDone = true
+                batch.append(.connect(id, try ConnectRequest(from: &reader)))
+            } else {
+                let header = try RequestHeader(from: &reader)
+                batch.append(.request(id, xid: header.xid, ClientRequest.decode(type: header.type, body: &reader)))
+            }
+        } catch {
+            drop(context, reason: "undecodable \(handshakeDone ? "request header" : "ConnectRequest"): \(error)")
+        }
+    }
+
+    private func drop(_ context: ChannelHandlerContext, reason: String) {
+        closing = true
+        cumulation = nil
+        flushBatch()
+        runtime.logger.info("closing connection: \(reason)", metadata: ["connection": "\(id)"])
+        context.close(promise: nil)
+    }
+}

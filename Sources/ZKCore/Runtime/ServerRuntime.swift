@@ -1,0 +1,186 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Runs a `ServerCore` on one event loop and client connections on a group of others: the only
+/// place where the standalone server touches sockets, clocks and the log store.
+///
+/// Every mutable property below is touched only on `coreLoop`; that confinement is what the
+/// `@unchecked Sendable` stands for. Connection handlers reach the core by `submit`, which hops to
+/// the core loop once per read burst, and replies travel back already grouped per connection.
+public final class ServerRuntime: @unchecked Sendable {
+    public let coreLoop: any EventLoop
+    private let coreGroup: MultiThreadedEventLoopGroup
+    private let clientGroup: MultiThreadedEventLoopGroup
+    private var core: ServerCore
+    private var channels: [ConnectionID: any Channel] = [:]
+    private let logStore: any LogStore
+    public let info: ServerInfo
+    let logger: Logger
+    /// Largest frame a client may send (`jute.maxbuffer`).
+    let maxFrameBytes: Int
+    private let nextConnectionID = NIOLockedValueBox<UInt64>(0)
+    private var serverChannel: (any Channel)?
+    private var ticker: RepeatedTask?
+    private var readingPaused = false
+
+    /// Creates the runtime; nothing listens until `start`.
+    public init(core: ServerCore, info: ServerInfo, logStore: any LogStore, maxFrameBytes: Int, logger: Logger,
+                clientThreads: Int = System.coreCount) {
+        self.core = core
+        self.info = info
+        self.logStore = logStore
+        self.maxFrameBytes = maxFrameBytes
+        self.logger = logger
+        coreGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, clientThreads))
+        coreLoop = coreGroup.next()
+    }
+
+    /// Binds the client port and starts the session/connection timer; returns the bound address.
+    @discardableResult
+    public func start(host: String, port: Int) async throws -> SocketAddress {
+        let bootstrap = ServerBootstrap(group: clientGroup)
+            .serverChannelOption(ChannelOptions.backlog, value: 511)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = ClientConnectionHandler(runtime: self, id: self.allocateConnectionID())
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        let channel = try await bootstrap.bind(host: host, port: port).get()
+        serverChannel = channel
+        ticker = coreLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] _ in
+            perform(core.tick(now: SystemClock.now()))
+        }
+        guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
+        return address
+    }
+
+    /// Stops accepting, closes every connection and stops the loops.
+    public func shutdown() async {
+        try? await serverChannel?.close()
+        let open: [any Channel] = (try? await coreLoop.submit { [self] in
+            ticker?.cancel()
+            return Array(channels.values)
+        }.get()) ?? []
+        for channel in open { try? await channel.close() }
+        try? await clientGroup.shutdownGracefully()
+        try? await coreGroup.shutdownGracefully()
+    }
+
+    func allocateConnectionID() -> ConnectionID {
+        nextConnectionID.withLockedValue { value in
+            value += 1
+            return ConnectionID(value)
+        }
+    }
+
+    // MARK: - Inputs (any thread)
+
+    /// Hands a batch of inputs to the core; `register` binds a new connection's channel first.
+    func submit(_ inputs: [CoreInput], register: (ConnectionID, any Channel)? = nil) {
+        coreLoop.execute { [self] in
+            if let (id, channel) = register {
+                channels[id] = channel
+                if readingPaused { channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in } }
+            }
+            if case .closed(let id)? = inputs.first, inputs.count == 1 { channels[id] = nil }
+            perform(core.received(inputs, now: SystemClock.now()))
+        }
+    }
+
+    /// Answers a four-letter word on `channel`, then closes it.
+    func answerFourLetterWord(_ word: FourLetterWord, on channel: any Channel) {
+        coreLoop.execute { [self] in
+            let allowed = info.fourLetterWordWhitelist.contains("*") || info.fourLetterWordWhitelist.contains(word.rawValue)
+            if allowed {
+                if word == .srst { core.resetServerStatistics() }
+                if word == .crst { core.resetConnectionStatistics() }
+            }
+            let text = FourLetterWordRenderer.response(for: word, report: core.report(now: SystemClock.now()),
+                                                       info: info, serving: true)
+            channel.eventLoop.execute {
+                var buffer = channel.allocator.buffer(capacity: text.utf8.count)
+                buffer.writeString(text)
+                channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            }
+        }
+    }
+
+    // MARK: - Actions (core loop)
+
+    private func perform(_ actions: [CoreAction]) {
+        guard !actions.isEmpty else { return }
+        var outgoing: [ConnectionID: [OutboundMessage]] = [:]
+        var order: [ConnectionID] = []
+        var closes: [ConnectionID: String] = [:]
+        var persists: [LoggedTxn] = []
+        for action in actions {
+            switch action {
+            case let .send(id, message):
+                if outgoing[id] == nil { order.append(id); outgoing[id] = [] }
+                outgoing[id]!.append(message)
+            case let .close(id, reason):
+                if outgoing[id] == nil { order.append(id); outgoing[id] = [] }
+                closes[id] = reason
+            case let .persist(txns):
+                persists.append(contentsOf: txns)
+            case let .throttle(on):
+                setReading(paused: on)
+            case let .log(level, message):
+                log(level, message)
+            }
+        }
+        for id in order {
+            guard let channel = channels[id] else { continue }
+            let messages = outgoing[id] ?? []
+            let closeReason = closes[id]
+            if let closeReason {
+                channels[id] = nil
+                logger.debug("closing connection", metadata: ["connection": "\(id)", "reason": "\(closeReason)"])
+            }
+            channel.eventLoop.execute {
+                guard !messages.isEmpty else {
+                    if closeReason != nil { channel.close(promise: nil) }
+                    return
+                }
+                var writer = JuteWriter(capacity: 128 * messages.count)
+                for message in messages { message.encodeFrame(into: &writer) }
+                var buffer = channel.allocator.buffer(capacity: writer.count)
+                buffer.writeBytes(writer.bytes)
+                let written = channel.writeAndFlush(buffer)
+                if closeReason != nil { written.whenComplete { _ in channel.close(promise: nil) } }
+            }
+        }
+        if !persists.isEmpty {
+            do {
+                if let synced = try logStore.append(persists) {
+                    perform(core.logSynced(through: synced, now: SystemClock.now()))
+                }
+            } catch {
+                logger.error("transaction log write failed; writes are no longer acknowledged: \(error)")
+            }
+        }
+    }
+
+    private func setReading(paused: Bool) {
+        readingPaused = paused
+        for channel in channels.values {
+            channel.setOption(ChannelOptions.autoRead, value: !paused).whenComplete { _ in }
+        }
+    }
+
+    private func log(_ level: LogLevel, _ message: String) {
+        switch level {
+        case .debug: logger.debug("\(message)")
+        case .info: logger.info("\(message)")
+        case .warning: logger.warning("\(message)")
+        case .error: logger.error("\(message)")
+        }
+    }
+}
