@@ -55,7 +55,7 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
 
     /// Renders `origin: key: text` on one line; arguments read `-D key: text`.
     static func format(origin: ConfigOrigin, key: String?, text: String) -> String {
-        let flat = text.replacing("\n", with: " ")
+        let flat = text.replacing("\r\n", with: " ").replacing("\n", with: " ").replacing("\r", with: " ")
         guard let key else { return "\(origin): \(flat)" }
         if case .argument(let flag) = origin {
             return "\(flag) \(key): \(flat)"
