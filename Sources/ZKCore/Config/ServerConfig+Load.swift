@@ -1,0 +1,33 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+extension ServerConfig {
+    /// Reads zoo.cfg at `path` and `<dataDir>/myid` (when present), then builds the configuration
+    /// with `parse(_:overrides:myid:)`. The only file I/O of the config layer.
+    ///
+    /// Messages name `path` as given, e.g. `conf/zoo.cfg:3: clientPort: 'abc' is not a valid port number`.
+    public static func load(path: String, overrides: [ConfigOverride] = []) throws(ConfigError) -> ParsedServerConfig {
+        let file = try ConfigFile(parsing: readText(path), name: path)
+        let parsed = try parse(file, overrides: overrides)
+        let myidPath = parsed.config.dataDir.hasSuffix("/") ? parsed.config.dataDir + "myid" : parsed.config.dataDir + "/myid"
+        guard FileManager.default.fileExists(atPath: myidPath) else { return parsed }
+        let myid = try parseMyid(readText(myidPath), file: myidPath)
+        return try parse(file, overrides: overrides, myid: myid)
+    }
+
+    /// The file's text as UTF-8 (Latin-1 when it is not valid UTF-8, Java's `Properties.load` charset).
+    private static func readText(_ path: String) throws(ConfigError) -> String {
+        var isDirectory = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory else {
+            throw ConfigError(origin: .file(path), key: nil, problem: "no such file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(origin: .file(path), key: nil, problem: "cannot be read")
+        }
+        if let text = String(data: data, encoding: .utf8) { return text }
+        return String(decoding: data.map { UInt16($0) }, as: UTF16.self)
+    }
+}
