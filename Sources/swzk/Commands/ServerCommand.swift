@@ -1,0 +1,130 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import ZKCore
+
+/// `swzk server`: runs a ZooKeeper server from a zoo.cfg, or from the embedded default.
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Run a ZooKeeper server.",
+        discussion: """
+            Reads a standard Apache ZooKeeper zoo.cfg. Without -c it runs standalone on \
+            127.0.0.1:2181 with its data directory under $XDG_DATA_HOME/swzk/data \
+            (~/.local/share/swzk/data), and says so on stderr.
+
+            Examples:
+              swzk server
+              swzk server -c /etc/zookeeper/conf/zoo.cfg
+              swzk server -c zoo.cfg -D jute.maxbuffer=4194304
+            """
+    )
+
+    @Option(name: [.customShort("c"), .long], help: ArgumentHelp("The zoo.cfg to read.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .customShort("D"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("Set a property as Java's -D does, overriding zoo.cfg (e.g. -D jute.maxbuffer=4194304).",
+                               valueName: "key=value"))
+    var properties: [String] = []
+
+    @Flag(name: [.short, .long], help: "Log debug detail to stderr.")
+    var verbose = false
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = verbose ? .debug : .info
+            return handler
+        }
+        let logger = Logger(label: "swzk.server")
+        let parsed: ParsedServerConfig
+        do {
+            let overrides = try properties.map { try ConfigOverride(argument: $0) }
+            if let config {
+                parsed = try ServerConfig.load(path: config, overrides: overrides)
+            } else {
+                guard let dir = ServerConfig.defaultDataDirectory(environment: ProcessInfo.processInfo.environment) else {
+                    fail("no zoo.cfg given and no home directory for the default data directory; use -c")
+                }
+                parsed = try ServerConfig.embeddedDefault(dataDir: dir).applying(overrides, myid: nil)
+                logger.info("no zoo.cfg given: standalone on 127.0.0.1:2181, dataDir \(dir)")
+            }
+        } catch let error as ConfigError {
+            fail(error.description)
+        } catch {
+            fail("\(error)")
+        }
+        for warning in parsed.warnings { logger.warning("\(warning)") }
+        let config: ServerConfig
+        do {
+            config = try parsed.requireStandalone()
+        } catch {
+            fail(error.description)
+        }
+        try await serve(config, logger: logger)
+    }
+
+    private func serve(_ config: ServerConfig, logger: Logger) async throws {
+        let settings = ServerSettings(config)
+        let info = ServerInfo(config)
+        let endpoint = config.clientEndpoint ?? HostPort(host: "0.0.0.0", port: 2181)
+        let core = ServerCore(settings: settings, now: SystemClock.now())
+        let runtime = ServerRuntime(core: core, info: info, logStore: InMemoryLogStore(),
+                                    maxFrameBytes: config.juteMaxBuffer, logger: logger)
+        let address: SocketAddressDescription
+        do {
+            address = SocketAddressDescription(try await runtime.start(host: endpoint.host, port: endpoint.port))
+        } catch {
+            await runtime.shutdown()
+            fail("cannot listen on \(endpoint.host):\(endpoint.port): \(error)")
+        }
+        logger.info("serving standalone on \(address.text); transaction log kept in memory (not durable yet)")
+        await waitForTermination()
+        logger.info("shutting down")
+        await runtime.shutdown()
+    }
+
+    private func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data(("swzk server: " + message + "\n").utf8))
+        Foundation.exit(2)
+    }
+}
+
+/// Suspends until SIGINT or SIGTERM arrives.
+func waitForTermination() async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let queue = DispatchQueue(label: "swzk.signals")
+        let resumed = ResumeOnce(continuation)
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { resumed.resume() }
+            source.resume()
+            sources.append(source)
+        }
+        SignalSources.keep(sources)
+    }
+}
+
+/// Resumes a continuation at most once, from whichever signal comes first.
+private final class ResumeOnce: @unchecked Sendable {
+    private var continuation: CheckedContinuation<Void, Never>?
+    private let lock = NSLock()
+    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+    func resume() {
+        lock.lock()
+        let c = continuation
+        continuation = nil
+        lock.unlock()
+        c?.resume()
+    }
+}
+
+/// Keeps signal sources alive for the life of the process.
+private enum SignalSources {
+    nonisolated(unsafe) static var kept: [any DispatchSourceSignal] = []
+    static func keep(_ sources: [any DispatchSourceSignal]) { kept.append(contentsOf: sources) }
+}
