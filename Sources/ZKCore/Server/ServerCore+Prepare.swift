@@ -3,11 +3,10 @@
 /// txn that still consumes its zxid, exactly as ZooKeeper logs it.
 extension ServerCore {
     /// Prepares a write request; never fails (failures are error txns).
-    mutating func prepareWrite(_ request: ClientRequest, connection: ClientConnection, session: SessionID,
+    mutating func prepareWrite(_ request: ClientRequest, xid: Int32, connection: ClientConnection, session: SessionID,
                                zxid: Zxid, now: CoreTime) -> LoggedTxn {
-        var header = TxnHeader(clientId: session.rawValue, cxid: 0, zxid: zxid.rawValue, time: now.wallMs,
+        var header = TxnHeader(clientId: session.rawValue, cxid: xid, zxid: zxid.rawValue, time: now.wallMs,
                                type: request.opCode)
-        if case .closeSession = request {} else { header.cxid = 0 }
         do {
             let body: TxnBody
             switch request {

@@ -249,7 +249,7 @@ public struct ServerCore {
         outstandingTotal += 1
         if isWrite(request) {
             let zxid = assignZxid()
-            let txn = prepareWrite(request, connection: connections[id]!, session: session, zxid: zxid, now: now)
+            let txn = prepareWrite(request, xid: xid, connection: connections[id]!, session: session, zxid: zxid, now: now)
             connections[id]?.queue.append(.write(zxid))
             enqueue(txn, origin: .client(id, xid: xid, request: request, receivedAt: now.monotonicMs), into: &actions)
         } else if connections[id]?.queue.isEmpty == true {
