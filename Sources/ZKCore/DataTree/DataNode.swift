@@ -3,8 +3,8 @@
 ///
 /// A class so the tree's path map and parent links share one copy; it never leaves the core's loop.
 public final class DataNode {
-    /// The node's data; empty for a node created with null data (clients cannot tell them apart).
-    public var data: [UInt8]
+    /// The node's data; nil when it was created or set with a null buffer (readers then get null back).
+    public var data: [UInt8]?
     /// Key of the node's ACL list in `ACLCache` (-1 = `world:anyone:cdrwa` shared default).
     public var aclKey: Int64
     /// Stored metadata; `cversion` here counts child creates only.
@@ -12,7 +12,7 @@ public final class DataNode {
     /// Child names (not paths).
     public var children: Set<String>
 
-    public init(data: [UInt8], aclKey: Int64, stat: StatPersisted, children: Set<String> = []) {
+    public init(data: [UInt8]?, aclKey: Int64, stat: StatPersisted, children: Set<String> = []) {
         self.data = data
         self.aclKey = aclKey
         self.stat = stat
@@ -25,6 +25,6 @@ public final class DataNode {
         Stat(czxid: stat.czxid, mzxid: stat.mzxid, ctime: stat.ctime, mtime: stat.mtime,
              version: stat.version, cversion: stat.cversion &* 2 &- Int32(children.count),
              aversion: stat.aversion, ephemeralOwner: EphemeralOwner.clientVisibleOwner(stat.ephemeralOwner),
-             dataLength: Int32(data.count), numChildren: Int32(children.count), pzxid: stat.pzxid)
+             dataLength: Int32(data?.count ?? 0), numChildren: Int32(children.count), pzxid: stat.pzxid)
     }
 }

@@ -73,23 +73,23 @@ public final class DataTree {
     private func insert(path: String, node: DataNode) {
         nodes[path] = node
         digest &+= TreeDigest.node(path: path, data: node.data, stat: node.stat)
-        approximateDataSize += path.utf8.count + node.data.count
+        approximateDataSize += path.utf8.count + (node.data?.count ?? 0)
     }
 
     private func remove(path: String) -> DataNode? {
         guard let node = nodes.removeValue(forKey: path) else { return nil }
         digest &-= TreeDigest.node(path: path, data: node.data, stat: node.stat)
-        approximateDataSize -= path.utf8.count + node.data.count
+        approximateDataSize -= path.utf8.count + (node.data?.count ?? 0)
         return node
     }
 
     /// Changes a node in place, keeping the digest and the size estimate right.
     private func update(_ node: DataNode, at path: String, _ change: (DataNode) -> Void) {
         digest &-= TreeDigest.node(path: path, data: node.data, stat: node.stat)
-        approximateDataSize -= node.data.count
+        approximateDataSize -= node.data?.count ?? 0
         change(node)
         digest &+= TreeDigest.node(path: path, data: node.data, stat: node.stat)
-        approximateDataSize += node.data.count
+        approximateDataSize += node.data?.count ?? 0
     }
 
     // MARK: - Apply
@@ -97,7 +97,7 @@ public final class DataTree {
     /// Creates a node (ZooKeeper's `DataTree.createNode`). `parentCVersion` -1 means "current + 1".
     /// Throws `.noNode` when the parent is missing and `.nodeExists` when the path is taken.
     @discardableResult
-    public func createNode(path: String, data: [UInt8], acl: [ACL], ephemeralOwner: Int64,
+    public func createNode(path: String, data: [UInt8]?, acl: [ACL], ephemeralOwner: Int64,
                            parentCVersion: Int32, zxid: Zxid, time: Int64,
                            triggers: inout [WatchTrigger]) throws(ErrorCode) -> DataNode {
         let parentPath = Self.parentPath(path)
@@ -184,7 +184,7 @@ public final class DataTree {
 
     /// Replaces a node's data and sets its new version (ZooKeeper's `DataTree.setData`).
     @discardableResult
-    public func setData(path: String, data: [UInt8], version: Int32, zxid: Zxid, time: Int64,
+    public func setData(path: String, data: [UInt8]?, version: Int32, zxid: Zxid, time: Int64,
                         triggers: inout [WatchTrigger]) throws(ErrorCode) -> DataNode {
         guard let node = nodes[path] else { throw .noNode }
         update(node, at: path) { n in

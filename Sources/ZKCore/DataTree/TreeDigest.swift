@@ -5,11 +5,11 @@ public enum TreeDigest {
     public static let version: Int32 = 2
 
     /// The digest of one node, or 0 for nodes under `/zookeeper/` which are never hashed.
-    public static func node(path: String, data: [UInt8], stat: StatPersisted) -> UInt64 {
+    public static func node(path: String, data: [UInt8]?, stat: StatPersisted) -> UInt64 {
         if path.hasPrefix("/zookeeper/") { return 0 }
         var crc = CRC32()
         if path != "/" { crc.update(Array(path.utf8)) }
-        crc.update(data)
+        if let data { crc.update(data) }
         var w = JuteWriter(capacity: 60)
         w.writeLong(stat.czxid); w.writeLong(stat.mzxid); w.writeLong(stat.pzxid)
         w.writeLong(stat.ctime); w.writeLong(stat.mtime)

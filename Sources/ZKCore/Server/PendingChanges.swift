@@ -10,7 +10,7 @@ struct ChangeRecord: Equatable {
     var stat: StatPersisted?
     var childCount: Int
     var acl: [ACL]
-    var data: [UInt8]
+    var data: [UInt8]?
 
     var exists: Bool { stat != nil }
 }

@@ -81,25 +81,25 @@ extension ServerCore {
             case .create(let create):
                 result.path = create.path
                 let owner = create.ephemeral ? header.clientId : 0
-                result.stat = try tree.createNode(path: create.path, data: create.data ?? [], acl: create.acl,
+                result.stat = try tree.createNode(path: create.path, data: create.data, acl: create.acl,
                                                   ephemeralOwner: owner, parentCVersion: create.parentCVersion,
                                                   zxid: zxid, time: header.time, triggers: &triggers).clientStat()
             case .createV0(let v0):
                 let create = v0.asCreateTxn
                 result.path = create.path
-                result.stat = try tree.createNode(path: create.path, data: create.data ?? [], acl: create.acl,
+                result.stat = try tree.createNode(path: create.path, data: create.data, acl: create.acl,
                                                   ephemeralOwner: create.ephemeral ? header.clientId : 0,
                                                   parentCVersion: -1, zxid: zxid, time: header.time,
                                                   triggers: &triggers).clientStat()
             case .createContainer(let create):
                 result.path = create.path
-                result.stat = try tree.createNode(path: create.path, data: create.data ?? [], acl: create.acl,
+                result.stat = try tree.createNode(path: create.path, data: create.data, acl: create.acl,
                                                   ephemeralOwner: EphemeralOwner.container,
                                                   parentCVersion: create.parentCVersion, zxid: zxid,
                                                   time: header.time, triggers: &triggers).clientStat()
             case .createTTL(let create):
                 result.path = create.path
-                result.stat = try tree.createNode(path: create.path, data: create.data ?? [], acl: create.acl,
+                result.stat = try tree.createNode(path: create.path, data: create.data, acl: create.acl,
                                                   ephemeralOwner: EphemeralOwner.ttlOwner(create.ttl) ?? 0,
                                                   parentCVersion: create.parentCVersion, zxid: zxid,
                                                   time: header.time, triggers: &triggers).clientStat()
@@ -108,7 +108,7 @@ extension ServerCore {
                 try tree.deleteNode(path: delete.path, zxid: zxid, triggers: &triggers)
             case .setData(let set):
                 result.path = set.path
-                result.stat = try tree.setData(path: set.path, data: set.data ?? [], version: set.version, zxid: zxid,
+                result.stat = try tree.setData(path: set.path, data: set.data, version: set.version, zxid: zxid,
                                                time: header.time, triggers: &triggers).clientStat()
             case .setACL(let set):
                 result.path = set.path

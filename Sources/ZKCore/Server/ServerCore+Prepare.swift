@@ -44,11 +44,11 @@ extension ServerCore {
                              zxid: Zxid, time: Int64) throws(ErrorCode) -> (OpCode, TxnBody) {
         switch request {
         case let .create(op, create):
-            return try prepareCreate(op: op, path: create.path, data: create.data ?? [], acl: create.acl,
+            return try prepareCreate(op: op, path: create.path, data: create.data, acl: create.acl,
                                      flags: create.flags, ttl: -1, connection: connection, session: session,
                                      zxid: zxid, time: time)
         case let .createTTL(create):
-            return try prepareCreate(op: .createTTL, path: create.path, data: create.data ?? [], acl: create.acl,
+            return try prepareCreate(op: .createTTL, path: create.path, data: create.data, acl: create.acl,
                                      flags: create.flags, ttl: create.ttl, connection: connection, session: session,
                                      zxid: zxid, time: time)
         case let .delete(delete):
@@ -117,7 +117,7 @@ extension ServerCore {
 
     // MARK: - Individual writes
 
-    private mutating func prepareCreate(op: OpCode, path: String, data: [UInt8], acl requested: [ACL], flags: Int32,
+    private mutating func prepareCreate(op: OpCode, path: String, data: [UInt8]?, acl requested: [ACL], flags: Int32,
                                         ttl: Int64, connection: ClientConnection?, session: SessionID, zxid: Zxid,
                                         time: Int64) throws(ErrorCode) -> (OpCode, TxnBody) {
         guard let mode = CreateMode(rawValue: flags) else { throw .badArguments }
@@ -206,7 +206,7 @@ extension ServerCore {
         node.stat?.version = version
         node.stat?.mtime = time
         node.stat?.mzxid = zxid.rawValue
-        node.data = set.data ?? []
+        node.data = set.data
         addChange(node)
         return .setData(SetDataTxn(path: set.path, data: set.data, version: version))
     }
