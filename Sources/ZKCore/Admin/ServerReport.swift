@@ -98,6 +98,20 @@ public struct ServerReport: Sendable, Equatable {
     public var maxFileDescriptorCount: Int = 0
     public var dataDirSize: Int64 = 0
     public var dataLogSize: Int64 = 0
+    /// The text trace mask `gtmk` prints and `stmk` sets (ZooKeeper's `ZooTrace` default: client
+    /// requests, server packets, sessions and warnings, 306).
+    public var traceMask: Int64 = 306
+    /// Size in bytes of the last, smallest and largest response written to a client (`mntr`
+    /// `zk_last/min/max_client_response_size`); -1 until one was measured, as ZooKeeper's
+    /// `BufferStats` reports.
+    public var lastClientResponseSize = -1
+    public var minClientResponseSize = -1
+    public var maxClientResponseSize = -1
+    /// Leader only: size in bytes of the last, smallest and largest proposal (`srvr`'s
+    /// `Proposal sizes last/min/max`); -1 until one was sent.
+    public var lastProposalSize = -1
+    public var minProposalSize = -1
+    public var maxProposalSize = -1
 
     public init() {}
 
