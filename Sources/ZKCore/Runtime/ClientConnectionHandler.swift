@@ -68,12 +68,20 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             if !sawFirstBytes {
                 sawFirstBytes = true
                 if !handshakeDone, let word = FourLetterWord(code: length) {
+                    var argument: Int64?
+                    if word.readsArgument {
+                        guard buffer.readableBytes >= 4 + FourLetterWord.traceMaskArgumentBytes else {
+                            sawFirstBytes = false
+                            return
+                        }
+                        argument = buffer.getInteger(at: buffer.readerIndex + 4, as: Int64.self)
+                    }
                     closing = true
                     cumulation = nil
-                    if word.closesImmediately {
+                    if word.isTelnetClose {
                         context.close(promise: nil)
                     } else {
-                        runtime.answerFourLetterWord(word, on: context.channel)
+                        runtime.answerFourLetterWord(word, argument: argument, id: id, on: context.channel)
                     }
                     return
                 }

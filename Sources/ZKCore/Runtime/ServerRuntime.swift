@@ -24,6 +24,8 @@ public final class ServerRuntime: @unchecked Sendable {
     private var serverChannel: (any Channel)?
     private var ticker: RepeatedTask?
     private var readingPaused = false
+    /// ZooKeeper's trace mask, which only `gtmk`/`stmk` read and write (default 306).
+    private var traceMask: Int64 = 306
 
     /// Creates the runtime; nothing listens until `start`.
     public init(core: ServerCore, info: ServerInfo, logStore: any LogStore, maxFrameBytes: Int, logger: Logger,
@@ -94,16 +96,21 @@ public final class ServerRuntime: @unchecked Sendable {
         }
     }
 
-    /// Answers a four-letter word on `channel`, then closes it.
-    func answerFourLetterWord(_ word: FourLetterWord, on channel: any Channel) {
+    /// Answers a four-letter word received on connection `id`, then closes it. `argument` is the
+    /// trace mask `stmk` carries.
+    func answerFourLetterWord(_ word: FourLetterWord, argument: Int64?, id: ConnectionID, on channel: any Channel) {
         coreLoop.execute { [self] in
-            let allowed = info.fourLetterWordWhitelist.contains("*") || info.fourLetterWordWhitelist.contains(word.rawValue)
-            if allowed {
+            core.countFourLetterWord(id)
+            if word.isEnabled(by: info.fourLetterWordWhitelist) {
                 if word == .srst { core.resetServerStatistics() }
                 if word == .crst { core.resetConnectionStatistics() }
+                if word == .stmk, let argument { traceMask = argument }
             }
-            let text = FourLetterWordRenderer.response(for: word, report: core.report(now: SystemClock.now()),
-                                                       info: info, serving: true)
+            var report = core.report(now: SystemClock.now())
+            report.traceMask = traceMask
+            ProcessStatistics.fill(&report, info: info)
+            let text = FourLetterWordRenderer.response(for: word, report: report, info: info, serving: true)
+            core.countFourLetterWordReply()
             channel.eventLoop.execute {
                 var buffer = channel.allocator.buffer(capacity: text.utf8.count)
                 buffer.writeString(text)

@@ -47,6 +47,15 @@ extension ServerCore {
         return report
     }
 
+    /// Counts a four-letter word as a received packet, as ZooKeeper does.
+    public mutating func countFourLetterWord(_ id: ConnectionID) {
+        connections[id]?.packetsReceived += 1
+        statistics.packetsReceived += 1
+    }
+
+    /// Counts a four-letter word's answer as a sent packet.
+    public mutating func countFourLetterWordReply() { statistics.packetsSent += 1 }
+
     /// `srst`: clears the server's latency and packet counters.
     public mutating func resetServerStatistics() { statistics.reset() }
 

@@ -68,7 +68,8 @@ struct ServerCommand: AsyncParsableCommand {
 
     private func serve(_ config: ServerConfig, logger: Logger) async throws {
         let settings = ServerSettings(config)
-        let info = ServerInfo(config)
+        var info = ServerInfo(config)
+        info.environment = ServerInfo.processEnvironment()
         let endpoint = config.clientEndpoint ?? HostPort(host: "0.0.0.0", port: 2181)
         let core = ServerCore(settings: settings, now: SystemClock.now())
         let runtime = ServerRuntime(core: core, info: info, logStore: InMemoryLogStore(),
