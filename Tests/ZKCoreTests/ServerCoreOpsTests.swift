@@ -198,4 +198,23 @@ import Testing
         }
         #expect(h.core.sessions.isActive(session))
     }
+
+    @Test func nullDataStaysNull() {
+        // Apache keeps a null data buffer as null: the CreateTxn/SetDataTxn log it as length -1, the
+        // node stores null, and getData answers a null buffer (length -1), which the Java client
+        // returns as null and zkCli prints as `null` (spec cli.md `get`). Empty data stays empty.
+        let h = CoreHarness()
+        h.session(1)
+        #expect(h.call(1, .create(.create, CreateRequest(path: "/n", data: nil, acl: ACL.openUnsafe, flags: 0))).err == .ok)
+        #expect(h.logged.last?.body == .create(CreateTxn(path: "/n", data: nil, acl: ACL.openUnsafe, ephemeral: false,
+                                                          parentCVersion: 1)))
+        let reply = h.getData(1, "/n")
+        #expect(reply.body == .getData(GetDataResponse(data: nil, stat: h.tree.node(at: "/n")!.clientStat())))
+        #expect(reply.stat?.dataLength == 0)
+
+        _ = h.create(1, "/e", "")
+        #expect(h.getData(1, "/e").body == .getData(GetDataResponse(data: [], stat: h.tree.node(at: "/e")!.clientStat())))
+        #expect(h.call(1, .setData(SetDataRequest(path: "/e", data: nil))).err == .ok)
+        #expect(h.getData(1, "/e").body == .getData(GetDataResponse(data: nil, stat: h.tree.node(at: "/e")!.clientStat())))
+    }
 }
