@@ -229,4 +229,30 @@ import Testing
         #expect(h.core.sessions.isActive(session), "the session outlives its connection")
         #expect(h.send(2, .setData(SetDataRequest(path: "/a", data: nil))).events(to: c1).isEmpty)
     }
+
+    @Test func childAndDeleteEventsAreFilteredByTheRightACL() {
+        // NodeChildrenChanged is judged by the parent's ACL, NodeDeleted by the deleted node's own,
+        // even when that node held the last reference to its ACL list.
+        let h = CoreHarness()
+        h.session(1)
+        h.session(2)
+        h.session(3)
+        let c3 = ConnectionID(3)
+        _ = h.addDigest(2, "alice:pw")
+        _ = h.create(2, "/p")
+        _ = h.create(2, "/p/only", acl: [digestACL("alice:pw")])
+        _ = h.children(1, "/p", watch: true)
+        _ = h.call(3, .addWatch(AddWatchRequest(path: "/p", mode: .persistentRecursive)))
+        // The child list of /p is readable: the change is reported; the node's own deletion is not.
+        let deleted = h.send(2, .delete(DeleteRequest(path: "/p/only")))
+        #expect(deleted.events(to: c1) == [event(.nodeChildrenChanged, "/p")])
+        #expect(deleted.events(to: c3).isEmpty)
+        // Once /p itself is private, its child-list changes are dropped too.
+        _ = h.children(1, "/p", watch: true)
+        _ = h.call(2, .setACL(SetACLRequest(path: "/p", acl: [digestACL("alice:pw")])))
+        let created = h.send(2, .create(.create, CreateRequest(path: "/p/open", data: [], acl: ACL.openUnsafe, flags: 0)))
+        #expect(created.events(to: c1).isEmpty)
+        #expect(h.core.watches.child.mode(path: "/p", connection: c1) == nil, "consumed")
+        #expect(created.events(to: c3) == [event(.nodeCreated, "/p/open")])
+    }
 }
