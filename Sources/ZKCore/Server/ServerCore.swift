@@ -229,8 +229,13 @@ public struct ServerCore {
         }
         connection.packetsReceived += 1
         statistics.packetsReceived += 1
-        sessions.touch(session, now: now.monotonicMs)
         connections[id] = connection
+        // Like ZooKeeper's `submitRequest`, a request whose session is closing (expired, or its
+        // close already prepared) is dropped: the connection goes when the close commits.
+        guard sessions.touch(session, now: now.monotonicMs) else {
+            actions.append(.log(.debug, "dropping request xid \(xid) of closing session \(session)"))
+            return
+        }
 
         switch request {
         case .auth(let packet):
