@@ -116,18 +116,41 @@ class ZKServer:
             return
         self.stopped = True
         if self.kind == "apache":
-            subprocess.run(["bash", str(apache_zk_sh()), "stop", str(self.dir)], env=tool_env(),
-                           check=False, timeout=STOP_DEADLINE_S + 5,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                subprocess.run(["bash", str(apache_zk_sh()), "stop", str(self.dir)], env=tool_env(),
+                               check=False, timeout=STOP_DEADLINE_S + 5,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                pass
+            self._reap_apache_pid()
             return
         assert self.proc is not None
         if self.proc.poll() is None:
+            # SIGTERM is the contract: swzk must stop on it.
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(STOP_DEADLINE_S)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+
+    def _owns(self, pid: int) -> bool:
+        """True while `pid` is alive and is the server whose zoo.cfg lives under our directory."""
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        return any(a.startswith(str(self.dir).encode() + b"/") and a.endswith(b"zoo.cfg") for a in args)
+
+    def _reap_apache_pid(self) -> None:
+        """Make sure the Java process we started is gone, even if apache-zk.sh stop missed it."""
+        if self.pid is None:
+            return
+        end = time.monotonic() + STOP_DEADLINE_S
+        while self._owns(self.pid) and time.monotonic() < end:
+            time.sleep(0.1)
+        if self._owns(self.pid):
+            os.kill(self.pid, signal.SIGKILL)
 
 
 def _wait_until_serving(port: int, alive, deadline_s: float) -> bool:
@@ -155,13 +178,17 @@ def start_apache(workdir: Path, settings: dict[str, str] | None = None) -> ZKSer
         cmd = ["bash", str(script), "start", str(d), "--port", str(port)]
         for k, v in settings.items():
             cmd += ["--set", f"{k}={v}"]
-        res = subprocess.run(cmd, capture_output=True, text=True, env=tool_env(),
-                             timeout=START_DEADLINE_S + 30)
+        try:
+            res = subprocess.run(cmd, capture_output=True, text=True, env=tool_env(),
+                                 timeout=START_DEADLINE_S + 30)
+            rc, err = res.returncode, res.stderr
+        except subprocess.TimeoutExpired:
+            rc, err = -1, "apache-zk.sh start timed out"
         server = ZKServer("apache", d, port, settings, d / "zk1" / "server.log")
         pidfile = d / "zk1" / "pid"
         if pidfile.exists():
             server.pid = int(pidfile.read_text().strip())
-        if res.returncode == 0 and _wait_until_serving(port, lambda: True, 10):
+        if rc == 0 and _wait_until_serving(port, lambda: True, 10):
             written = (d / "zk1" / "zoo.cfg").read_text().splitlines()
             expected = config_lines(d / "zk1" / "data", port, settings)
             if written != expected:
@@ -169,7 +196,7 @@ def start_apache(workdir: Path, settings: dict[str, str] | None = None) -> ZKSer
                 raise RuntimeError("apache-zk.sh wrote a zoo.cfg swzk would not get:\n"
                                    + "\n".join(written) + "\nexpected:\n" + "\n".join(expected))
             return server
-        last_error = f"apache-zk.sh start failed (rc {res.returncode}): {res.stderr}\n{server.log_tail()}"
+        last_error = f"apache-zk.sh start failed (rc {rc}): {err}\n{server.log_tail()}"
         server.stop()
     raise RuntimeError(last_error)
 
