@@ -44,3 +44,29 @@ def check_golden(name: str, lines: list[str], tmp_path: Path) -> None:
     if not path.exists():
         pytest.fail(f"{path} missing: run once with SWZK_UPDATE_GOLDEN=1", pytrace=False)
     assert_same(path.read_text().splitlines(), lines, f"golden/{name}", "live Apache", tmp_path)
+
+
+class ApacheOutputs:
+    """Runs named runners against fresh Apache servers, once each, and remembers the output.
+
+    `runners` maps a name to `runner(server) -> list[str]`.  Every name gets its own server,
+    so a runner's output (zxids included) does not depend on which other tests ran.
+    """
+
+    def __init__(self, zk_start, runners: dict, settings: dict[str, str]):
+        self.zk_start, self.runners, self.settings = zk_start, runners, settings
+        self.cache: dict[str, list[str]] = {}
+
+    def __call__(self, name: str) -> list[str]:
+        if name not in self.cache:
+            self.cache[name] = run_fresh(self.zk_start, "apache", self.runners[name], self.settings, name)
+        return self.cache[name]
+
+
+def run_fresh(zk_start, kind: str, runner, settings: dict[str, str], name: str) -> list[str]:
+    """Start a fresh server of `kind`, run `runner` on it, stop it."""
+    server = zk_start(kind, settings, name)
+    try:
+        return runner(server)
+    finally:
+        server.stop()
