@@ -226,8 +226,10 @@ def start_swzk(workdir: Path, settings: dict[str, str] | None = None) -> ZKServe
             return server
         rc = proc.poll()
         server.stop()
-        last_error = (f"swzk did not serve on {HOST}:{port} within {START_DEADLINE_S:.0f}s "
-                      f"(exit code {rc}); log tail:\n{server.log_tail()}")
+        what = (f"exited with code {rc} before serving" if rc is not None else
+                f"did not answer srvr with a Mode: line within {START_DEADLINE_S:.0f}s")
+        last_error = (f"swzk ({binary} server -c {cfg}) on {HOST}:{port} {what}; "
+                      f"log tail:\n{server.log_tail()}")
     raise RuntimeError(last_error)
 
 
