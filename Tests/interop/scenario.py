@@ -570,6 +570,14 @@ def phase_acl(rec: Recorder, hp: str, zk: Kz, raw: Raw) -> None:
     sup.call("acl.super.getacl-auth-acl", R.OP_GET_ACL, R.ustring("/superauth"), sup.d_acl_stat)
     sup.close("acl.super.close")
 
+    # kazoo add_auth on a live session: the new identity applies to the next request.
+    late = Kz(rec, "lateauth", hp)
+    late.op("acl.lateauth.get-secret-before", "get", "/secret")
+    late.op("acl.lateauth.add_auth", "add_auth", "digest", "alice:alice-pw")
+    late.op("acl.lateauth.get-secret-after", "get", "/secret")
+    late.op("acl.lateauth.getacl-ro (unmasked)", "get_acls", "/ro")
+    late.stop("acl.lateauth.stop")
+
     alice.op("acl.alice.set-secret", "set", "/secret", b"by-alice", version=1, write=True)
     alice.op("acl.alice.setacl-ro-stale", "set_acls", "/ro", [world_read], version=0, write=True)
     alice.op("acl.alice.getacl-ro", "get_acls", "/ro")
