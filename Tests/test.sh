@@ -10,7 +10,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
-SHARED_TOOLS="$ROOT/../shared/tools"
+# apache-zk.sh comes from shared/tools beside the repository (APACHE_ZK_SH overrides).
+APACHE_ZK_SH="${APACHE_ZK_SH:-$ROOT/../shared/tools/apache-zk.sh}"
+export APACHE_ZK_SH
 # Debian puts the C client (cli_mt) outside PATH; apache-zk.sh looks for it on PATH.
 export PATH="$PATH:/usr/lib/zookeeper/bin"
 
@@ -34,9 +36,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "all present: ${want[*]}"
 fi
-[ -f "$SHARED_TOOLS/apache-zk.sh" ] \
-  || die "$SHARED_TOOLS/apache-zk.sh not found (shared/ must sit beside the repository)"
-bash "$SHARED_TOOLS/apache-zk.sh" install || die "apache-zk.sh install failed"
+[ -f "$APACHE_ZK_SH" ] || die "$APACHE_ZK_SH not found (shared/ must sit beside the repository)"
+bash "$APACHE_ZK_SH" install || die "apache-zk.sh install failed"
 command -v cli_mt >/dev/null || die "cli_mt not found after installing zookeeper-bin"
 
 section "2/5 Python venv (.build-venv)"
