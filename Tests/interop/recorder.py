@@ -18,6 +18,7 @@ from kazoo.protocol.states import ZnodeStat
 from kazoo.security import ACL
 
 EVENT_WAIT_S = 10.0
+OP_TIMEOUT_S = 15.0   # a reply that never comes ends the scenario (CRASH) instead of hanging it
 
 
 def now_ms() -> int:
@@ -29,6 +30,7 @@ class Recorder:
 
     def __init__(self):
         self.lines: list[str] = []
+        self.sink = None    # optional callable receiving each line as soon as it is recorded
         self.labels: dict[int, str] = {}
         self.last_write_ms = 0
         self.clients: list[KazooClient] = []   # stopped at the end even after a crash
@@ -84,7 +86,10 @@ class Recorder:
 
     def add(self, step: str, **fields) -> dict:
         rec = {"step": step, **fields}
-        self.lines.append(json.dumps(rec, sort_keys=True, ensure_ascii=False))
+        line = json.dumps(rec, sort_keys=True, ensure_ascii=False)
+        self.lines.append(line)
+        if self.sink is not None:
+            self.sink(line)
         return rec
 
     def before_write(self) -> None:
@@ -130,7 +135,7 @@ class Kz:
         if write:
             self.rec.before_write()
         try:
-            res = getattr(self.client, method)(*args, **kw)
+            res = getattr(self.client, method + "_async")(*args, **kw).get(timeout=OP_TIMEOUT_S)
             if sort:
                 res = (sorted(res[0]), res[1]) if isinstance(res, tuple) else sorted(res)
             out = {"result": self.rec.value(res)}
@@ -143,7 +148,7 @@ class Kz:
 
     def commit(self, step: str, txn) -> None:
         self.rec.before_write()
-        res = txn.commit()
+        res = txn.commit_async().get(timeout=OP_TIMEOUT_S)
         self.rec.after_write()
         self.rec.add(step, client=self.name, op="transaction", zxid=self.client.last_zxid,
                      result=self.rec.value(res))

@@ -636,10 +636,14 @@ def four_letter_lines(hp: str) -> dict:
     return keep
 
 
-def run(hostport: str) -> list[str]:
-    """Run the whole scenario against a fresh server; return the normalized JSON lines."""
+def run(hostport: str, sink=None) -> list[str]:
+    """Run the whole scenario against a fresh server; return the normalized JSON lines.
+
+    `sink`, if given, also receives every line as soon as it is recorded.
+    """
     logging.getLogger("kazoo").setLevel(logging.CRITICAL)
     rec = Recorder()
+    rec.sink = sink
     try:
         scenario(rec, hostport)
     except Exception as e:  # the diff shows where the server under test diverged
@@ -680,14 +684,13 @@ def scenario(rec: Recorder, hostport: str) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("hostport")
-    ap.add_argument("--out", type=Path)
+    ap.add_argument("--out", type=Path, help="write the lines to FILE instead of stdout")
     args = ap.parse_args()
-    lines = run(args.hostport)
-    text = "\n".join(lines) + "\n"
     if args.out:
-        args.out.write_text(text)
+        lines = run(args.hostport)
+        args.out.write_text("\n".join(lines) + "\n")
     else:
-        sys.stdout.write(text)
+        run(args.hostport, sink=lambda line: print(line, flush=True))
     return 0
 
 

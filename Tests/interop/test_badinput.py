@@ -34,11 +34,11 @@ def assert_healthy(server: zkservers.ZKServer) -> None:
     path = f"/healthy-{next(_names)}"
     zk = KazooClient(hosts=server.hostport, timeout=10.0)
     zk.start(timeout=15)
-    try:
-        zk.create(path, b"still here")
-        data, stat = zk.get(path)
+    try:   # the *_async forms bound every wait: a server that stops answering fails, not hangs
+        zk.create_async(path, b"still here").get(timeout=15)
+        data, stat = zk.get_async(path).get(timeout=15)
         assert data == b"still here" and stat.version == 0
-        zk.delete(path)
+        zk.delete_async(path).get(timeout=15)
     finally:
         zk.stop()
         zk.close()
