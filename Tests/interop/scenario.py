@@ -15,8 +15,9 @@ What is normalized, and why:
     not depend on how fast the server is.
   * Session ids (and ephemeralOwner values) become s1, s2, ... in order of first sight.
   * Passwords are dropped (only their length is kept).
-  * Child lists and getEphemerals results are sorted (the server's order is Java hash order,
-    documented as unspecified).  The order of events fired by one session close is canonicalized
+  * Child lists, getEphemerals results and whoAmI lists are sorted (the server's order is Java
+    hash order, documented as unspecified; for the same reason an `auth` ACL is only ever
+    expanded from a connection with a single authenticated id).  The order of events fired by one session close is canonicalized
     the same way: per deleted node, its own events keep their order.
 Zxids are never normalized: both servers start empty, so every zxid must match.
 
@@ -583,14 +584,22 @@ def phase_session_close(rec: Recorder, hp: str, zk: Kz) -> None:
     doomed.stop("close.doomed.stop")
 
     def by_node(events):
-        """Group events per deleted node (keeping their order inside a group), groups sorted."""
-        groups: dict[str, list] = {}
+        """Cut the events into runs, one per deleted node, and sort the runs.
+
+        Apache deletes the session's ephemerals one by one in Java hash-set order; each
+        deletion fires NodeDeleted and then the parent's NodeChildrenChanged.  Sorting whole
+        runs removes the hash order but keeps the order (and contiguity) inside each run.
+        """
+        owners = [p for p in ("/eph/a/x", seq, "/eph/c/z") if p]
+        runs: list[dict] = []
         for ev in events:
-            key = ev["path"] if ev["type"] == "NodeDeleted" else None
-            if key is None:   # NodeChildrenChanged of a parent: belongs to its only ephemeral
-                key = next(p for p in ("/eph/a/x", seq, "/eph/c/z") if p.rsplit("/", 1)[0] == ev["path"])
-            groups.setdefault(key, []).append(ev)
-        return [{"node": k, "events": groups[k]} for k in sorted(groups)]
+            node = ev["path"]
+            if ev["type"] != "NodeDeleted":   # a parent's event belongs to its only ephemeral
+                node = next((p for p in owners if p.rsplit("/", 1)[0] == ev["path"]), ev["path"])
+            if not runs or runs[-1]["node"] != node:
+                runs.append({"node": node, "events": []})
+            runs[-1]["events"].append(ev)
+        return sorted(runs, key=lambda run: run["node"])
 
     o.events("close.observer.events", 4, canonical=by_node)
     rw.events("close.recursive.events", 3, canonical=lambda evs: sorted(evs, key=lambda e: e["path"]))
