@@ -1,0 +1,54 @@
+"""pytest fixtures for the interop suite: servers on demand, stopped when their module ends.
+
+Environment:
+  SWZK_BIN                   the swzk executable (default .build/debug/swzk under the repo root);
+                             a missing binary FAILS every swzk-side test
+  SWZK_INTEROP_APACHE_ONLY=1 skip the swzk side (for developing the suite against Apache alone)
+  SWZK_UPDATE_GOLDEN=1       rewrite golden/ files from the live Apache output instead of comparing
+                             (see compare.py)
+  APACHE_ZK_SH               override the path of shared/tools/apache-zk.sh
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import zkservers  # noqa: E402
+
+def require_swzk() -> None:
+    """Skip in Apache-only mode; otherwise fail loudly when the binary is missing."""
+    if zkservers.apache_only():
+        pytest.skip("SWZK_INTEROP_APACHE_ONLY=1: swzk side not run")
+    binary = zkservers.swzk_bin()
+    if not binary.exists():
+        pytest.fail(f"swzk binary not found at {binary}: build it (swift build) or set SWZK_BIN. "
+                    "Set SWZK_INTEROP_APACHE_ONLY=1 only to run the Apache side.", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def zk_start(tmp_path_factory):
+    """Factory: `zk_start(kind, settings, name)` starts "apache" or "swzk" in a fresh directory.
+
+    Every server it started is stopped when the module finishes (tests may stop one earlier).
+    """
+    started: list[zkservers.ZKServer] = []
+
+    def start(kind: str, settings: dict[str, str] | None = None, name: str = "srv") -> zkservers.ZKServer:
+        if kind == "swzk":
+            require_swzk()
+        workdir = tmp_path_factory.mktemp(f"{kind}-{name}")
+        try:
+            server = zkservers.start(kind, workdir, settings)
+        except (RuntimeError, FileNotFoundError) as e:
+            pytest.fail(f"could not start {kind}: {e}", pytrace=False)
+        started.append(server)
+        return server
+
+    yield start
+    for server in reversed(started):
+        server.stop()
