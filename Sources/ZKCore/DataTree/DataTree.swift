@@ -28,6 +28,8 @@ public final class DataTree {
     public var lastProcessedZxid: Zxid = .zero
     /// Sum of path and data lengths, as `approximate_data_size` reports.
     public private(set) var approximateDataSize: Int = 0
+    /// Paths that carry a quota (from `/zookeeper/quota<path>/zookeeper_limits` nodes).
+    var quotaRoots: Set<String> = []
 
     /// Paths of the built-in nodes.
     public static let rootPath = "/"
@@ -83,6 +85,11 @@ public final class DataTree {
         return node
     }
 
+    /// Replaces a node's data without a txn (quota stats), keeping the accounting right.
+    func replaceDataLocally(_ node: DataNode, at path: String, with data: [UInt8]) {
+        update(node, at: path) { $0.data = data }
+    }
+
     /// Changes a node in place, keeping the digest and the size estimate right.
     private func update(_ node: DataNode, at path: String, _ change: (DataNode) -> Void) {
         digest &-= TreeDigest.node(path: path, data: node.data, stat: node.stat)
@@ -123,6 +130,7 @@ public final class DataTree {
         let node = DataNode(data: data, aclKey: aclCache.intern(acl), stat: stat)
         insert(path: path, node: node)
         track(path: path, owner: ephemeralOwner)
+        quotaNodeCreated(path: path, parentPath: parentPath, dataLength: data?.count ?? 0)
         triggers.append(.created(path: path, acl: acl))
         triggers.append(.childrenChanged(path: parentPath, acl: self.acl(of: parent)))
         return node
@@ -170,6 +178,7 @@ public final class DataTree {
         let acl = self.acl(of: node)
         aclCache.release(node.aclKey)
         untrack(path: path, owner: node.stat.ephemeralOwner)
+        quotaNodeDeleted(path: path, parentPath: parentPath, dataLength: node.data?.count ?? 0)
         if let parent {
             update(parent, at: parentPath) { p in
                 p.children.remove(Self.name(path))
@@ -187,12 +196,14 @@ public final class DataTree {
     public func setData(path: String, data: [UInt8]?, version: Int32, zxid: Zxid, time: Int64,
                         triggers: inout [WatchTrigger]) throws(ErrorCode) -> DataNode {
         guard let node = nodes[path] else { throw .noNode }
+        let oldLength = node.data?.count ?? 0
         update(node, at: path) { n in
             n.data = data
             n.stat.version = version
             n.stat.mzxid = zxid.rawValue
             n.stat.mtime = time
         }
+        quotaDataChanged(path: path, delta: (data?.count ?? 0) - oldLength)
         triggers.append(.dataChanged(path: path, acl: acl(of: node)))
         return node
     }
