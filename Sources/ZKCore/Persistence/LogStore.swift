@@ -1,23 +1,32 @@
 /// Where prepared transactions go before they may be applied: the "log" step of the pipeline.
 ///
-/// The runtime appends each batch the core hands out and reports back the highest zxid that is
-/// durable. File-backed storage in ZooKeeper's format implements this same protocol.
-public protocol LogStore: AnyObject {
-    /// Appends a batch in zxid order; returns the highest zxid now durable.
-    func append(_ txns: [LoggedTxn]) throws -> Zxid?
+/// The runtime hands each batch the core produces to `append`; the store makes it durable (a
+/// file store on its own disk-writer thread, with one fsync per group of batches) and then calls
+/// `synced` with the highest durable zxid, from any thread. A write is answered only after that.
+/// A failure is reported once through `synced`; the server then stops acknowledging writes.
+public protocol LogStore: AnyObject, Sendable {
+    /// Queues a batch, in zxid order after every earlier batch.
+    func append(_ txns: [LoggedTxn], synced: @escaping @Sendable (Result<Zxid, any Error>) -> Void)
+    /// Starts a new log file at the next txn (after a snapshot); stores without files ignore it.
+    func roll()
+    /// Finishes pending writes and releases files.
+    func close()
 }
 
-/// A log kept in memory only: nothing survives a restart. The standalone server uses it until the
-/// durable txn log lands; it still counts what went through it for the statistics.
-public final class InMemoryLogStore: LogStore {
-    public private(set) var appendedCount = 0
-    public private(set) var lastZxid: Zxid?
+/// A log kept in memory only: nothing survives a restart. It counts what went through it.
+public final class InMemoryLogStore: LogStore, @unchecked Sendable {
+    private var appended = 0
 
     public init() {}
 
-    public func append(_ txns: [LoggedTxn]) throws -> Zxid? {
-        appendedCount += txns.count
-        if let last = txns.last { lastZxid = last.zxid }
-        return lastZxid
+    /// Number of txns appended so far (only read by tests, on the appending thread).
+    public var appendedCount: Int { appended }
+
+    public func append(_ txns: [LoggedTxn], synced: @escaping @Sendable (Result<Zxid, any Error>) -> Void) {
+        appended += txns.count
+        if let last = txns.last { synced(.success(last.zxid)) }
     }
+
+    public func roll() {}
+    public func close() {}
 }

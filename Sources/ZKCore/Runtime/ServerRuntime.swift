@@ -165,12 +165,15 @@ public final class ServerRuntime: @unchecked Sendable {
             }
         }
         if !persists.isEmpty {
-            do {
-                if let synced = try logStore.append(persists) {
-                    perform(core.logSynced(through: synced, now: SystemClock.now()))
+            logStore.append(persists) { [self] result in
+                coreLoop.execute { [self] in
+                    switch result {
+                    case .success(let zxid):
+                        perform(core.logSynced(through: zxid, now: SystemClock.now()))
+                    case .failure(let error):
+                        logger.error("transaction log write failed; writes are no longer acknowledged: \(error)")
+                    }
                 }
-            } catch {
-                logger.error("transaction log write failed; writes are no longer acknowledged: \(error)")
             }
         }
     }
