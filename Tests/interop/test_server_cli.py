@@ -1,0 +1,69 @@
+"""`swzk server` as an operator meets it: signals, bad configurations, the ensemble refusal."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import zkservers
+
+
+def _start(tmp_path: Path, name: str) -> zkservers.ZKServer:
+    return zkservers.start_swzk(tmp_path / name, {})
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_stops_the_server_cleanly(tmp_path, sig):
+    server = _start(tmp_path, sig.name)
+    try:
+        assert server.word("ruok") == "imok"
+        server.proc.send_signal(sig)
+        assert server.proc.wait(zkservers.STOP_DEADLINE_S) == 0
+        assert "shutting down" in server.log_tail()
+    finally:
+        server.stop()
+
+
+def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(zkservers.swzk_bin()), *args], capture_output=True, text=True,
+                          timeout=30, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("lines,line_no,key", [
+    (["tickTime=abc", "dataDir=/tmp/x", "clientPort=2181"], 1, "tickTime"),
+    (["tickTime=2000", "dataDir=/tmp/x", "clientPort=99999"], 3, "clientPort"),
+    (["tickTime=2000", "dataDir=/tmp/x", "clientPort=2181", "maxClientCnxns=-5"], 4, "maxClientCnxns"),
+])
+def test_bad_value_is_one_line_naming_file_line_and_key(tmp_path, lines, line_no, key):
+    cfg = tmp_path / "zoo.cfg"
+    cfg.write_text("\n".join(lines) + "\n")
+    res = _run(["server", "-c", str(cfg)], tmp_path)
+    assert res.returncode == 2
+    errors = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1, res.stderr
+    assert f"{cfg}:{line_no}: {key}:" in errors[0]
+
+
+def test_unknown_key_is_a_warning_and_ensembles_are_refused(tmp_path):
+    cfg = tmp_path / "zoo.cfg"
+    cfg.write_text("tickTime=2000\ndataDir=/tmp/x\nclientPort=2181\nnoSuchKey=1\n"
+                   "server.1=127.0.0.1:2888:3888\nserver.2=127.0.0.2:2888:3888\n")
+    res = _run(["server", "-c", str(cfg)], tmp_path)
+    assert res.returncode == 2
+    assert f"{cfg}:4: noSuchKey: unknown key" in res.stderr
+    assert "ensemble mode" in res.stderr.splitlines()[-1]
+
+
+def test_missing_config_file(tmp_path):
+    res = _run(["server", "-c", str(tmp_path / "nope.cfg")], tmp_path)
+    assert res.returncode == 2
+    assert str(tmp_path / "nope.cfg") in res.stderr
+
+
+def test_unknown_flag_is_a_usage_error(tmp_path):
+    res = _run(["server", "--no-such-flag"], tmp_path)
+    assert res.returncode != 0
+    assert "--no-such-flag" in res.stderr
