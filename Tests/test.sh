@@ -54,6 +54,9 @@ section "3/5 swift build"
 swift build || die "swift build failed"
 
 failed=()
+section "3b/5 man/ and completions/ up to date"
+bash Tests/generated.sh check || failed+=("generated man/completions")
+
 section "4/5 swift test"
 log="$(mktemp)"
 swift test 2>&1 | tee "$log"

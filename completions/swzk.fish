@@ -1,0 +1,109 @@
+function __swzk_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __swzk_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __swzk_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __swzk_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __swzk_parse_tokens -S
+    set -l unparsed_tokens (__swzk_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'swzk'
+        __swzk_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'server'
+            __swzk_parse_subcommand 0 'c/config=' 'D=+' 'v/verbose' 'version' 'h/help'
+        case 'bench'
+            __swzk_parse_subcommand 0 'server=' 'sessions=' 'depth=' 'op=' 'read-pct=' 'value-size=' 'znodes=' 'duration=' 'count=' 'warmup=' 'rate=' 'latency' 'json' 'version' 'h/help'
+        case 'help'
+            __swzk_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __swzk_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __swzk_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __swzk_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __swzk_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__swzk_tokens -p)
+    if test -z "$(__swzk_tokens -t)"
+        set -l index (count (__swzk_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'swzk' -f
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk" version' -l 'version' -d 'Show the version.'
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_positional "swzk" -eq 1' -fa 'server' -d 'Run a ZooKeeper server.'
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_positional "swzk" -eq 1' -fa 'bench' -d 'Measure throughput and latency of a ZooKeeper-compatible ensemble.'
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_positional "swzk" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk server" c config' -s 'c' -l 'config' -d 'The zoo.cfg to read.' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk server"' -s 'D' -d 'Set a property as Java\'s -D does, overriding zoo.cfg (e.g. -D jute.maxbuffer=4194304).' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk server" v verbose' -s 'v' -l 'verbose' -d 'Log debug detail to stderr.'
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk server" version' -l 'version' -d 'Show the version.'
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk server" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" server' -l 'server' -d 'Servers to load, host:port[,host:port...]; sessions are spread over them.' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" sessions' -l 'sessions' -d 'Concurrent sessions (one connection each).' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" depth' -l 'depth' -d 'Requests each session keeps in flight (closed loop).' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" op' -l 'op' -d 'Operation: create, set, get, exists, delete or mixed.' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" read-pct' -l 'read-pct' -d 'Percentage of reads (getData) in the mixed workload; the rest are setData.' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" value-size' -l 'value-size' -d 'Bytes of data per znode written.' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" znodes' -l 'znodes' -d 'Znodes in the key space get, set, exists, delete and mixed address.' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" duration' -l 'duration' -d 'Measured time, e.g. 30s, 500ms, 2m (ignored with --count).' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" count' -l 'count' -d 'Measured operations in total instead of a duration (with --latency: znodes per phase).' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" warmup' -l 'warmup' -d 'Unmeasured load before measuring, e.g. 30s.' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" rate' -l 'rate' -d 'Open-loop target rate in ops/s for all sessions together.' -rfka ''
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" latency' -l 'latency' -d 'Run the latency test: one session, synchronous create/set/get/delete of --count znodes.'
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" json' -l 'json' -d 'Print the whole result as one JSON object.'
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" version' -l 'version' -d 'Show the version.'
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk bench" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'swzk' -n '__swzk_should_offer_completions_for_flags_or_options "swzk help" version' -l 'version' -d 'Show the version.'
