@@ -1,20 +1,11 @@
 import DequeModule
 
-/// Outcome of applying one txn (ZooKeeper's `DataTree.ProcessTxnResult`).
-struct ApplyResult {
-    var type: OpCode
-    var err: ErrorCode = .ok
-    var path: String = ""
-    var stat: Stat?
-    var multi: [ApplyResult] = []
-}
-
 /// The apply step: a durable txn changes the tree, fires watches and answers its client
 /// (ZooKeeper's `FinalRequestProcessor` and `DataTree.processTxn`).
 extension ServerCore {
     mutating func commit(_ item: InflightTxn, now: CoreTime, into actions: inout [CoreAction]) {
         var triggers: [WatchTrigger] = []
-        let result = apply(item.txn, triggers: &triggers)
+        let result = tree.apply(item.txn.header, item.txn.body, triggers: &triggers)
         #if DEBUG
         if let expected = item.txn.digest {
             precondition(UInt64(bitPattern: expected.treeDigest) == tree.digest,
@@ -35,95 +26,6 @@ extension ServerCore {
         case .server:
             if item.txn.header.type == .closeSession { sessionClosed(session, into: &actions) }
         }
-    }
-
-    /// Applies one txn to the tree and advances its last processed zxid.
-    func apply(_ txn: LoggedTxn, triggers: inout [WatchTrigger]) -> ApplyResult {
-        let header = txn.header
-        var result: ApplyResult
-        if case .multi(let subs) = txn.body {
-            result = ApplyResult(type: .multi)
-            let failed = subs.contains { $0.type == .error }
-            var postFailed = false
-            for sub in subs {
-                var type = sub.type
-                var body = sub.body
-                if case .error = body { postFailed = true }
-                if failed && type != .error {
-                    type = .error
-                    body = .error(ErrorTxn(err: postFailed ? .runtimeInconsistency : .ok))
-                }
-                let subResult = applyBody(body, type: type, header: header, triggers: &triggers)
-                if subResult.err != .ok && result.err == .ok { result.err = subResult.err }
-                result.multi.append(subResult)
-            }
-        } else {
-            result = applyBody(txn.body, type: header.type, header: header, triggers: &triggers)
-        }
-        tree.lastProcessedZxid = Zxid(header.zxid)
-        return result
-    }
-
-    private func applyBody(_ body: TxnBody, type: OpCode, header: TxnHeader,
-                           triggers: inout [WatchTrigger]) -> ApplyResult {
-        var result = ApplyResult(type: type)
-        let zxid = Zxid(header.zxid)
-        do {
-            switch body {
-            case .createSession:
-                break
-            case .closeSession(let close):
-                let session = SessionID(header.clientId)
-                var paths = close?.paths2Delete ?? []
-                let listed = Set(paths)
-                paths += tree.ephemeralPaths(of: session).filter { !listed.contains($0) }.sorted()
-                for path in paths { try? tree.deleteNode(path: path, zxid: zxid, triggers: &triggers) }
-            case .create(let create):
-                result.path = create.path
-                let owner = create.ephemeral ? header.clientId : 0
-                result.stat = try tree.createNode(path: create.path, data: create.data, acl: create.acl,
-                                                  ephemeralOwner: owner, parentCVersion: create.parentCVersion,
-                                                  zxid: zxid, time: header.time, triggers: &triggers).clientStat()
-            case .createV0(let v0):
-                let create = v0.asCreateTxn
-                result.path = create.path
-                result.stat = try tree.createNode(path: create.path, data: create.data, acl: create.acl,
-                                                  ephemeralOwner: create.ephemeral ? header.clientId : 0,
-                                                  parentCVersion: -1, zxid: zxid, time: header.time,
-                                                  triggers: &triggers).clientStat()
-            case .createContainer(let create):
-                result.path = create.path
-                result.stat = try tree.createNode(path: create.path, data: create.data, acl: create.acl,
-                                                  ephemeralOwner: EphemeralOwner.container,
-                                                  parentCVersion: create.parentCVersion, zxid: zxid,
-                                                  time: header.time, triggers: &triggers).clientStat()
-            case .createTTL(let create):
-                result.path = create.path
-                result.stat = try tree.createNode(path: create.path, data: create.data, acl: create.acl,
-                                                  ephemeralOwner: EphemeralOwner.ttlOwner(create.ttl) ?? 0,
-                                                  parentCVersion: create.parentCVersion, zxid: zxid,
-                                                  time: header.time, triggers: &triggers).clientStat()
-            case .delete(let delete):
-                result.path = delete.path
-                try tree.deleteNode(path: delete.path, zxid: zxid, triggers: &triggers)
-            case .setData(let set):
-                result.path = set.path
-                result.stat = try tree.setData(path: set.path, data: set.data, version: set.version, zxid: zxid,
-                                               time: header.time, triggers: &triggers).clientStat()
-            case .setACL(let set):
-                result.path = set.path
-                result.stat = try tree.setACL(path: set.path, acl: set.acl, version: set.version).clientStat()
-            case .check(let check):
-                result.path = check.path
-            case .error(let error):
-                result.err = error.err
-            case .multi:
-                result.err = .marshallingError
-            }
-        } catch {
-            result.err = error
-        }
-        return result
     }
 
     /// Sends each event to the connections watching it that may read the node (3.8.4+ filtering).

@@ -51,6 +51,15 @@ public struct ServerCore {
         var origin: Origin
     }
 
+    /// Creates a server over a recovered database: its tree and the sessions still alive, which
+    /// get a full timeout from `now` as ZooKeeper's session tracker gives them at start-up.
+    public init(settings: ServerSettings, recovered: RecoveredState, now: CoreTime) {
+        self.init(settings: settings, tree: recovered.tree, now: now)
+        for (session, timeout) in recovered.sessions.sorted(by: { $0.key < $1.key }) {
+            sessions.add(session, timeoutMs: timeout, now: now.monotonicMs)
+        }
+    }
+
     /// Creates a server over `tree` (fresh or restored), whose last applied zxid is the next base.
     public init(settings: ServerSettings, tree: DataTree = DataTree(), now: CoreTime) {
         self.settings = settings
