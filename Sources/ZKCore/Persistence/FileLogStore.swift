@@ -89,6 +89,8 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
 
     /// Writes and syncs everything queued, answers every callback, closes the file and stops the
     /// writer thread; returns when that is done. Later appends fail with `LogError.closed`.
+    ///
+    /// Must not be called from a `synced` callback: those run on the writer thread, which this waits for.
     public func close() {
         condition.lock()
         closing = true
