@@ -173,13 +173,13 @@ _swzk() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    server|bench|help)
+    server|bench|log-dump|help)
         # Offer subcommand argument completions
         "_swzk_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'server bench help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'server bench log-dump help' -- "${cur}"))
         ;;
     esac
 }
@@ -242,6 +242,42 @@ _swzk_bench() {
         return
         ;;
     '--rate')
+        return
+        ;;
+    esac
+}
+
+_swzk_log-dump() {
+    repeating_flags=()
+    non_repeating_flags=(--json --verify --version -h --help)
+    repeating_options=(--type)
+    non_repeating_options=(--zxid --session --path --since --until --data --repair)
+    __swzk_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--zxid')
+        return
+        ;;
+    '--session')
+        return
+        ;;
+    '--path')
+        return
+        ;;
+    '--type')
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--until')
+        return
+        ;;
+    '--data')
+        return
+        ;;
+    '--repair')
         return
         ;;
     esac

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `swzk` command: Apache ZooKeeper rebuilt in Swift, one binary with one subcommand per tool.
 @main
@@ -11,8 +12,28 @@ struct Swzk: AsyncParsableCommand {
             (the Java client and zkCli, the C client, kazoo, Curator) work against it unchanged.
             """,
         version: SwzkVersion.string,
-        subcommands: [ServerCommand.self, BenchCommand.self]
+        subcommands: [ServerCommand.self, BenchCommand.self, LogDumpCommand.self]
     )
+
+    /// Runs the chosen subcommand as ArgumentParser's own `main` does, except that bad arguments
+    /// exit with status 2 (ArgumentParser's default is 64), the status every swzk command uses
+    /// for usage errors so scripts can tell them from failures (status 1).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// The version of this build.

@@ -19,11 +19,15 @@ func adler32(_ bytes: [UInt8]) -> Int64 {
     return Int64(b << 16 | a)
 }
 
-/// Splits a txn log (disk-format.md §3) into its header and records, stopping at a zero length
-/// or at the end of the bytes, and checks each record's end marker.
+/// Splits a txn log fixture (disk-format.md §3) into its header and records with `splitTxnLog`.
 func readTxnLog(_ name: String) throws -> (FileHeader, [LogRecord]) {
     let url = try #require(Bundle.module.resourceURL?.appendingPathComponent("Fixtures/\(name)"))
-    let bytes = [UInt8](try Data(contentsOf: url))
+    return try splitTxnLog([UInt8](try Data(contentsOf: url)))
+}
+
+/// Splits txn log bytes into header and records, stopping at a zero length or at the end of the
+/// bytes, and checks each record's end marker. Independent of the library's reader on purpose.
+func splitTxnLog(_ bytes: [UInt8]) throws -> (FileHeader, [LogRecord]) {
     var r = JuteReader(bytes)
     let header = try FileHeader(from: &r)
     var records: [LogRecord] = []

@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOConcurrencyHelpers
+
+/// The durable `LogStore`: ZooKeeper's txn log files in a directory, written by one disk-writer
+/// thread with group commit (ZooKeeper's `SyncRequestProcessor` over `FileTxnLog`).
+///
+/// `append` only queues. The writer thread takes everything queued since it last looked, writes
+/// those batches with one `pwrite`, makes them durable with one `fdatasync`, and then calls each
+/// batch's `synced` in queue order with that batch's highest zxid. So while one fsync runs, the
+/// batches arriving meanwhile gather into the next group. `roll()` is queued in the same order:
+/// batches before it end the current file, batches after it start a new one.
+///
+/// Failure is final. When a write or sync fails (ENOSPC, EIO, …), the batches of that group and
+/// every batch queued or appended later get `.failure(LogError.io(…))`; nothing is retried,
+/// rewritten or truncated, so bytes already on disk stay as they are, and success is never
+/// reported for data that did not reach the disk. The store logs nothing: the runtime reports the
+/// failure once.
+public final class FileLogStore: LogStore, @unchecked Sendable {
+    /// Where the log files live (`<dataLogDir>/version-2`).
+    public let directory: String
+
+    private enum Operation {
+        case append([LoggedTxn], @Sendable (Result<Zxid, any Error>) -> Void)
+        case roll
+    }
+
+    /// Queue state, guarded by `condition`, whose value is 1 while there is work or a close pending.
+    private let condition = ConditionLock(value: 0)
+    private var queue: [Operation] = []
+    private var closing = false
+    private let finished = ConditionLock(value: 0)
+
+    /// Touched only by the writer thread.
+    private let writer: TxnLogWriter
+    private var failure: LogError?
+    private var lastZxid = Zxid.none
+
+    /// Opens a store on `directory` (created if missing) and starts its writer thread, which
+    /// runs (and keeps the store alive) until `close()`.
+    ///
+    /// - Parameters:
+    ///   - preAllocSize: preallocation step in bytes (zoo.cfg `preAllocSize` is in KiB); 0 turns it off.
+    ///   - forceSync: false skips `fdatasync` (zoo.cfg `forceSync=no`): faster, not durable.
+    public convenience init(directory: String, preAllocSize: Int = Limits.preAllocSizeDefaultKiB * 1024,
+                            forceSync: Bool = true) throws(LogError) {
+        try self.init(directory: directory, preAllocSize: preAllocSize, forceSync: forceSync, io: .posix)
+    }
+
+    /// Opens the store a parsed zoo.cfg describes: `<dataLogDir>/version-2`, `preAllocSize` KiB
+    /// steps and `forceSync`.
+    public convenience init(config: ServerConfig) throws(LogError) {
+        try self.init(directory: config.dataLogDir + "/version-2", preAllocSize: config.preAllocSizeKiB * 1024,
+                      forceSync: config.forceSync)
+    }
+
+    /// Opens a store whose system calls can be replaced, for fault-injection tests.
+    init(directory: String, preAllocSize: Int, forceSync: Bool, io: LogFileIO) throws(LogError) {
+        self.directory = directory
+        writer = try TxnLogWriter(directory: directory, preAllocSize: preAllocSize, forceSync: forceSync, io: io)
+        DiskWriterThread.start { [self] in run() }
+    }
+
+    // MARK: - LogStore
+
+    public func append(_ txns: [LoggedTxn], synced: @escaping @Sendable (Result<Zxid, any Error>) -> Void) {
+        condition.lock()
+        if closing {
+            condition.unlock()
+            synced(.failure(LogError.closed))
+            return
+        }
+        queue.append(.append(txns, synced))
+        condition.unlock(withValue: 1)
+    }
+
+    public func roll() {
+        condition.lock()
+        if closing {
+            condition.unlock()
+            return
+        }
+        queue.append(.roll)
+        condition.unlock(withValue: 1)
+    }
+
+    /// Writes and syncs everything queued, answers every callback, closes the file and stops the
+    /// writer thread; returns when that is done. Later appends fail with `LogError.closed`.
+    ///
+    /// Must not be called from a `synced` callback: those run on the writer thread, which this waits for.
+    public func close() {
+        condition.lock()
+        closing = true
+        condition.unlock(withValue: 1)
+        finished.lock(whenValue: 1)
+        finished.unlock()
+    }
+
+    // MARK: - Writer thread
+
+    private func run() {
+        while true {
+            condition.lock(whenValue: 1)
+            let operations = queue
+            queue.removeAll()
+            let stop = closing && operations.isEmpty
+            // Stay runnable while closing so the loop comes back to see the queue empty.
+            condition.unlock(withValue: closing ? 1 : 0)
+            if stop { break }
+            process(operations)
+        }
+        if failure == nil {
+            do { try writer.close() } catch { failure = error }
+        } else {
+            try? writer.close()
+        }
+        finished.lock()
+        finished.unlock(withValue: 1)
+    }
+
+    /// Writes one group: every append up to a roll shares one sync.
+    private func process(_ operations: [Operation]) {
+        var group: [(zxid: Zxid, callback: @Sendable (Result<Zxid, any Error>) -> Void)] = []
+        for operation in operations {
+            switch operation {
+            case let .append(txns, callback):
+                if failure == nil {
+                    do {
+                        for txn in txns {
+                            try writer.append(TxnLogEntry(header: txn.header, body: txn.body, digest: txn.digest))
+                        }
+                    } catch {
+                        failure = error
+                    }
+                }
+                lastZxid = txns.last?.zxid ?? lastZxid
+                group.append((lastZxid, callback))
+            case .roll:
+                commit(&group)
+                if failure == nil {
+                    do { try writer.roll() } catch { failure = error }
+                }
+            }
+        }
+        commit(&group)
+    }
+
+    /// Syncs what the group wrote, then answers its callbacks in order.
+    private func commit(_ group: inout [(zxid: Zxid, callback: @Sendable (Result<Zxid, any Error>) -> Void)]) {
+        guard !group.isEmpty else { return }
+        if failure == nil {
+            do { try writer.sync() } catch { failure = error }
+        }
+        for (zxid, callback) in group {
+            if let failure {
+                callback(.failure(failure))
+            } else {
+                callback(.success(zxid))
+            }
+        }
+        group.removeAll()
+    }
+}
+
+/// Starts a dedicated, detached POSIX thread; the disk writer must not share a thread pool,
+/// since it blocks in `fdatasync` for as long as the disk takes.
+enum DiskWriterThread {
+    private final class Box {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    static func start(_ body: @escaping () -> Void) {
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        #if canImport(Glibc)
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        precondition(rc == 0, "cannot start the disk writer thread: \(LogError.errorText(rc))")
+        pthread_detach(thread)
+        #else
+        var thread: pthread_t?
+        let rc = pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        precondition(rc == 0, "cannot start the disk writer thread: \(LogError.errorText(rc))")
+        pthread_detach(thread!)
+        #endif
+    }
+}

@@ -1,0 +1,291 @@
+import Dispatch
+import Foundation
+import Testing
+@testable import ZKCore
+
+/// Turns log entries into what the core hands the store.
+func loggedTxns(_ entries: some Sequence<TxnLogEntry>) -> [LoggedTxn] {
+    entries.map { LoggedTxn(header: $0.header, body: $0.body, digest: $0.digest) }
+}
+
+/// Appends one batch and waits for its callback.
+func appendAndWait(_ store: FileLogStore, _ txns: [LoggedTxn]) -> Result<Zxid, any Error> {
+    let done = DispatchSemaphore(value: 0)
+    let result = Locked<Result<Zxid, any Error>?>(nil)
+    store.append(txns) { r in
+        result.withLock { $0 = r }
+        done.signal()
+    }
+    done.wait()
+    return result.current!
+}
+
+/// Counts the store's system calls and fails or blocks chosen ones.
+final class FaultyIO: @unchecked Sendable {
+    let writes = Locked(0)
+    let syncs = Locked(0)
+    /// The write call (1-based) that fails, and with which errno.
+    var failWrite: (call: Int, errno: Int32)?
+    /// The sync call (1-based) that fails, and with which errno.
+    var failSync: (call: Int, errno: Int32)?
+    /// Signalled when the first sync starts; the sync then waits for `release`.
+    var blockFirstSync: (entered: DispatchSemaphore, release: DispatchSemaphore)?
+
+    var io: LogFileIO {
+        LogFileIO(write: { [self] fd, bytes, offset in
+            let n = writes.withLock { $0 += 1; return $0 }
+            if let failWrite, failWrite.call == n { return failWrite.errno }
+            return LogFileIO.posix.write(fd, bytes, offset)
+        }, sync: { [self] fd in
+            let n = syncs.withLock { $0 += 1; return $0 }
+            if n == 1, let blockFirstSync {
+                blockFirstSync.entered.signal()
+                blockFirstSync.release.wait()
+            }
+            if let failSync, failSync.call == n { return failSync.errno }
+            return LogFileIO.posix.sync(fd)
+        })
+    }
+}
+
+@Suite struct FileLogStoreTests {
+    @Test func batchesQueuedDuringAnFsyncShareTheNextOne() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let faults = FaultyIO()
+        let entered = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        faults.blockFirstSync = (entered, release)
+        let store = try FileLogStore(directory: dir.path, preAllocSize: 65536, forceSync: true, io: faults.io)
+        let entries = sampleEntries(count: 11 * 3)
+        let answered = Locked<[Zxid]>([])
+        let allDone = DispatchGroup()
+
+        func append(_ batch: Int) {
+            allDone.enter()
+            store.append(loggedTxns(entries[batch * 3..<batch * 3 + 3])) { result in
+                if case .success(let zxid) = result { answered.withLock { $0.append(zxid) } }
+                allDone.leave()
+            }
+        }
+        append(0)
+        entered.wait()  // the writer is inside the first fsync
+        for batch in 1..<11 { append(batch) }
+        release.signal()
+        allDone.wait()
+        store.close()
+
+        #expect(faults.syncs.current == 2)
+        let batchEnds: [Zxid] = (0..<11).map { (batch: Int) -> Zxid in Zxid(Int64(batch * 3 + 3)) }
+        #expect(answered.current == batchEnds)
+        #expect(try TxnLogReader(directory: dir.path).readAll().map(\.entry) == entries)
+    }
+
+    @Test func appendsFromManyThreadsAreAnsweredInOrderExactlyOnce() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let store = try FileLogStore(directory: dir.path, preAllocSize: 1 << 20, forceSync: true)
+        let threads = 4, batchesPerThread = 150
+        let entries = sampleEntries(count: threads * batchesPerThread * 2)
+        let next = Locked(0)
+        let answered = Locked<[Zxid]>([])
+        let expected = Locked<[Zxid]>([])
+        let allDone = DispatchGroup()
+
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            for _ in 0..<batchesPerThread {
+                allDone.enter()
+                // Taking zxids and queueing happen together, as on the core's event loop.
+                next.withLock { n in
+                    let size = 1 + n % 2
+                    let batch = loggedTxns(entries[n..<n + size])
+                    n += size
+                    expected.withLock { $0.append(batch.last!.zxid) }
+                    store.append(batch) { result in
+                        switch result {
+                        case .success(let zxid): answered.withLock { $0.append(zxid) }
+                        case .failure(let error): Issue.record("append failed: \(error)")
+                        }
+                        allDone.leave()
+                    }
+                }
+            }
+        }
+        allDone.wait()
+        store.close()
+
+        #expect(answered.current == expected.current)
+        #expect(Set(answered.current).count == threads * batchesPerThread)
+        let written = next.current
+        #expect(try TxnLogReader(directory: dir.path).readAll().map(\.entry) == Array(entries[..<written]))
+    }
+
+    @Test func rollIsQueuedInOrderWithAppends() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let store = try FileLogStore(directory: dir.path, preAllocSize: 4096)
+        let entries = sampleEntries(count: 9)
+        let allDone = DispatchGroup()
+        for (i, range) in [0..<3, 3..<6, 6..<9].enumerated() {
+            allDone.enter()
+            store.append(loggedTxns(entries[range])) { _ in allDone.leave() }
+            if i < 2 { store.roll() }
+        }
+        allDone.wait()
+        store.close()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["log.1", "log.4", "log.7"])
+        #expect(try TxnLogReader(directory: dir.path).readAll().map(\.entry) == entries)
+    }
+
+    @Test func forceSyncOffNeverSyncs() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let faults = FaultyIO()
+        let store = try FileLogStore(directory: dir.path, preAllocSize: 4096, forceSync: false, io: faults.io)
+        let entries = sampleEntries(count: 10)
+        for entry in entries { _ = appendAndWait(store, loggedTxns([entry])) }
+        store.close()
+        #expect(faults.syncs.current == 0)
+        #expect(try TxnLogReader(directory: dir.path).readAll().map(\.entry) == entries)
+    }
+
+    /// No small file system can be mounted everywhere, so ENOSPC is injected at the `pwrite` seam.
+    @Test func noSpaceFailsThatBatchAndEveryLaterOneWithoutTouchingEarlierData() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let faults = FaultyIO()
+        // Call 1 writes the header, calls 2 and 3 the first two batches, call 4 fails.
+        faults.failWrite = (4, ENOSPC)
+        let store = try FileLogStore(directory: dir.path, preAllocSize: 0, forceSync: true, io: faults.io)
+        let entries = sampleEntries(count: 8)
+        let batches = [0..<2, 2..<4, 4..<6, 6..<8].map { loggedTxns(entries[$0]) }
+
+        #expect(try appendAndWait(store, batches[0]).get() == Zxid(2))
+        #expect(try appendAndWait(store, batches[1]).get() == Zxid(4))
+        let failed = appendAndWait(store, batches[2])
+        let expected = LogError.io(file: dir.file("log.1"), operation: "write", errno: ENOSPC)
+        #expect(throws: expected) { try failed.get() }
+        #expect(throws: expected) { try appendAndWait(store, batches[3]).get() }
+        #expect(faults.writes.current == 4, "nothing is written after the failure")
+        store.close()
+        #expect(throws: LogError.closed) { try appendAndWait(store, batches[3]).get() }
+
+        let reader = try TxnLogReader(directory: dir.path)
+        #expect(try reader.readAll().map(\.entry) == Array(entries[..<4]))
+        #expect(reader.tails.isEmpty)
+        #expect(expected.description.contains("No space left on device"))
+    }
+
+    @Test func aFailedFsyncIsNeverReportedAsSuccess() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let faults = FaultyIO()
+        faults.failSync = (2, EIO)
+        let store = try FileLogStore(directory: dir.path, preAllocSize: 4096, forceSync: true, io: faults.io)
+        let entries = sampleEntries(count: 3)
+        #expect(try appendAndWait(store, loggedTxns([entries[0]])).get() == Zxid(1))
+        let expected = LogError.io(file: dir.file("log.1"), operation: "fsync", errno: EIO)
+        #expect(throws: expected) { try appendAndWait(store, loggedTxns([entries[1]])).get() }
+        #expect(throws: expected) { try appendAndWait(store, loggedTxns([entries[2]])).get() }
+        let writesAfterFailure = faults.writes.current
+        store.roll()
+        store.close()
+        #expect(faults.writes.current == writesAfterFailure)
+        #expect(faults.syncs.current == 2)
+    }
+
+    @Test func closeAnswersEverythingQueuedFirst() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let store = try FileLogStore(directory: dir.path, preAllocSize: 4096)
+        let answered = Locked(0)
+        for entry in sampleEntries(count: 50) {
+            store.append(loggedTxns([entry])) { result in
+                if case .success = result { answered.withLock { $0 += 1 } }
+            }
+        }
+        store.close()
+        store.close()
+        #expect(answered.current == 50)
+    }
+
+    @Test func configChoosesVersion2UnderDataLogDir() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        var config = ServerConfig(dataDir: dir.path + "/data")
+        config.dataLogDir = dir.path + "/txnlog"
+        config.preAllocSizeKiB = 16
+        let store = try FileLogStore(config: config)
+        _ = appendAndWait(store, loggedTxns(sampleEntries(count: 1)))
+        store.close()
+        #expect(store.directory == dir.path + "/txnlog/version-2")
+        #expect(try fileSize(dir.path + "/txnlog/version-2/log.1") == 16 + 16 * 1024)
+    }
+
+    /// A real full file system, where this process may mount one (root with mount rights).
+    @Test(.enabled(if: TmpfsMount.isPossible, "needs rights to mount a small tmpfs"))
+    func aFullTmpfsFailsCleanly() throws {
+        let mount = try TmpfsMount(sizeKiB: 256)
+        defer { mount.unmount() }
+        let store = try FileLogStore(directory: mount.path + "/version-2")
+        var succeeded: [Zxid] = []
+        var failure: (any Error)?
+        for i in 0..<200 {
+            let data = [UInt8](repeating: UInt8(i % 251), count: 16 * 1024)
+            let entry = TxnLogEntry(header: TxnHeader(clientId: 1, cxid: Int32(i), zxid: Int64(i + 1), time: 0, type: .setData),
+                                    body: .setData(SetDataTxn(path: "/big", data: data, version: Int32(i))), digest: nil)
+            switch appendAndWait(store, loggedTxns([entry])) {
+            case .success(let zxid): succeeded.append(zxid)
+            case .failure(let error): failure = error
+            }
+            if failure != nil { break }
+        }
+        let error = try #require(failure as? LogError)
+        guard case .io(_, _, let code) = error else { Issue.record("unexpected \(error)"); return }
+        #expect(code == ENOSPC)
+        #expect(!succeeded.isEmpty)
+        #expect(throws: error) { try appendAndWait(store, loggedTxns(sampleEntries(count: 1, first: 500))).get() }
+        store.close()
+        // Every acknowledged txn is there; at most the failed one's bytes follow, as a torn end.
+        let read = try TxnLogReader(directory: mount.path + "/version-2").readAll().map(\.zxid)
+        #expect(Array(read.prefix(succeeded.count)) == succeeded)
+        #expect(read.count <= succeeded.count + 1)
+    }
+}
+
+/// A small tmpfs mounted for one test.
+struct TmpfsMount {
+    let path: String
+
+    /// True when mounting works here (checked once, by mounting and unmounting a probe).
+    static let isPossible: Bool = {
+        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/bin/mount") else { return false }
+        guard let probe = try? TmpfsMount(sizeKiB: 64) else { return false }
+        probe.unmount()
+        return true
+    }()
+
+    init(sizeKiB: Int) throws {
+        let dir = try TempDirectory("tmpfs")
+        path = dir.path
+        guard Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(sizeKiB)k", "tmpfs", path]) else {
+            dir.remove()
+            throw LogError.io(file: path, operation: "mount", errno: EPERM)
+        }
+    }
+
+    func unmount() {
+        _ = Self.run("/bin/umount", [path])
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    private static func run(_ tool: String, _ arguments: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
