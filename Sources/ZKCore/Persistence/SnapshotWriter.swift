@@ -108,11 +108,13 @@ public struct SnapshotWriter {
     }
 
     /// Appends the running checksum of everything before it, then "/" (`SnapStream.sealStream`).
+    /// The seal's own bytes count towards later seals, as they pass through ZooKeeper's
+    /// `CheckedOutputStream` too.
     private mutating func seal(_ out: inout JuteWriter, summed: inout Int) {
         checksum.update(out.bytes[summed...])
+        summed = out.count
         out.writeLong(Int64(checksum.value))
         out.writeString(SnapshotFormat.endMarker)
-        summed = out.count
     }
 
     private mutating func writePrologue(_ out: inout JuteWriter) {
