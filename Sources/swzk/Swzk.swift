@@ -11,7 +11,7 @@ struct Swzk: AsyncParsableCommand {
             (the Java client and zkCli, the C client, kazoo, Curator) work against it unchanged.
             """,
         version: SwzkVersion.string,
-        subcommands: [ServerCommand.self]
+        subcommands: [ServerCommand.self, SnapshotDumpCommand.self, PurgeCommand.self]
     )
 }
 

@@ -136,11 +136,13 @@ public enum Purge {
         return plan
     }
 
-    /// Deletes the plan's removals, one by one; a file that cannot be deleted is reported and the
-    /// rest still go, as ZooKeeper does.
-    public static func execute(_ plan: PurgePlan) -> PurgeResult {
+    /// Deletes the plan's removals, one by one, calling `announce` before each (the CLI prints
+    /// `removalLine`, the server logs it); a file that cannot be deleted is reported and the rest
+    /// still go, as ZooKeeper does.
+    public static func execute(_ plan: PurgePlan, announce: (PurgeFile) -> Void = { _ in }) -> PurgeResult {
         var result = PurgeResult(removed: [], failures: [])
         for file in plan.removals {
+            announce(file)
             do {
                 try SnapshotPosixFile.remove(file.path)
                 result.removed.append(file)

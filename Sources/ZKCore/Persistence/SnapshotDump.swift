@@ -117,10 +117,11 @@ public enum SnapshotDump {
         return out
     }
 
-    /// The summary, sessions and every node as one JSON object (zxids and ids as `0x…` strings,
-    /// the digest as a decimal string, data in base64 when `includeData`), emitted in pieces.
+    /// The summary, sessions and every node (unless `includeNodes` is false) as one JSON object:
+    /// zxids and ids as `0x…` strings, the digest as a decimal string, data in base64 when
+    /// `includeData`. Emitted in pieces.
     public static func writeJSON(_ snapshot: RestoredSnapshot, file: String, includeData: Bool,
-                                 to emit: (String) -> Void) {
+                                 includeNodes: Bool = true, to emit: (String) -> Void) {
         let s = summary(of: snapshot, file: file)
         var out = "{"
         out += "\"file\":\(quote(s.file)),\"compression\":\(quote(s.compression == .none ? "none" : s.compression.rawValue)),"
@@ -141,6 +142,10 @@ public enum SnapshotDump {
             "{\"id\":\(quote(session.id.description)),\"timeoutMs\":\(session.timeoutMs),"
                 + "\"ephemeralCount\":\(snapshot.tree.ephemeralPaths(of: session.id).count)}"
         }.joined(separator: ",")
+        guard includeNodes else {
+            emit(out + "]}\n")
+            return
+        }
         out += "],\"nodes\":["
         emit(out)
         var first = true
