@@ -109,6 +109,26 @@ struct PurgeTests {
         #expect(try names(dir).count == 5)
     }
 
+    @Test("Autopurge raises a count below 3, logs each removal, and logs a refusal")
+    func autopurge() throws {
+        let dir = try makeSnapshotTempDir("autopurge")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try prepare(dir, snapshots: ["1", "2", "3", "4"], logs: ["1", "2", "3"])
+        var lines: [String] = []
+        let result = Purge.autopurge(snapDir: dir, logDir: dir, configuredRetain: 1) { lines.append($0) }
+        #expect(result?.removed.map(\.name) == ["log.1", "snapshot.1"])
+        #expect(lines.count == 3)
+        #expect(lines[0] == "autopurge.snapRetainCount 1 is below 3; using 3")
+        #expect(lines[1].hasPrefix("Removing file: ") && lines[1].hasSuffix("\t\(dir)/log.1"))
+
+        var bytes = try snapshotFixtureBytes("standalone/version-2/snapshot.23")
+        bytes[180] ^= 1
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/snapshot.2"))
+        lines = []
+        #expect(Purge.autopurge(snapDir: dir, logDir: dir, configuredRetain: 3) { lines.append($0) } == nil)
+        #expect(lines.count == 1 && lines[0].hasPrefix("purge skipped: refusing to purge"))
+    }
+
     @Test("No snapshot at all: nothing is removed")
     func noSnapshots() throws {
         let dir = try makeSnapshotTempDir("purge-none")

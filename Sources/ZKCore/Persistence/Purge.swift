@@ -153,6 +153,29 @@ public enum Purge {
         return result
     }
 
+    /// One run of the server's periodic purge (ZooKeeper's `DatadirCleanupManager.PurgeTask`):
+    /// a configured count below 3 is raised to 3 with a warning, as ZooKeeper does; every
+    /// removal, failure or refusal goes to `log` as one line. Returns what was removed (nil
+    /// when the purge was refused). Blocking file I/O: call it off the core's loop.
+    @discardableResult
+    public static func autopurge(snapDir: String, logDir: String, configuredRetain: Int,
+                                 log: (String) -> Void) -> PurgeResult? {
+        var retain = configuredRetain
+        if retain < retainMin {
+            log("autopurge.snapRetainCount \(configuredRetain) is below \(retainMin); using \(retainMin)")
+            retain = retainMin
+        }
+        do {
+            let plan = try Purge.plan(snapDir: snapDir, logDir: logDir, retain: retain)
+            let result = execute(plan) { log(removalLine($0)) }
+            for failure in result.failures { log("Failed to remove \(failure.file.path): \(failure.reason)") }
+            return result
+        } catch {
+            log("purge skipped: \(error.description)")
+            return nil
+        }
+    }
+
     /// The line ZooKeeper prints per removed file: `Removing file: <mtime>\t<path>`, the time in
     /// Java's default medium date-time format for en_US in the local zone (`Nov 22, 2026, 9:36:58 AM`).
     public static func removalLine(_ file: PurgeFile) -> String {

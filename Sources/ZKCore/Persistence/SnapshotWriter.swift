@@ -14,6 +14,15 @@
 ///
 /// A node whose ACL list was replaced after the start by a list missing from the ACL table taken
 /// at creation is written with the open key (-1); the replayed setACL restores its real list.
+///
+/// Driving it (the runtime's job; disk-format.md §7): when a snapshot is due, roll the txn log
+/// first, then on the core's loop create the writer with the tracker's sessions and open a
+/// `SnapshotFileSink(directory: <dataDir>/version-2, zxid: writer.zxid, compression:)`. Then
+/// repeatedly, on the loop, take `nextChunk(maxNodes:)` (a few thousand nodes keeps each step
+/// short), hand the bytes to the disk thread for `sink.write`, and schedule the next step after
+/// the core's pending work; when it returns nil, call `sink.finish()` on the disk thread. Only
+/// one snapshot runs at a time (ZooKeeper skips a trigger while one is in progress). If the
+/// server stops first, `sink.abort()` deletes the partial file.
 public struct SnapshotWriter {
     /// How children of one node are ordered in the file; any order is valid for readers.
     public enum ChildOrder {
