@@ -215,15 +215,28 @@ enum SnapshotBody {
     /// Decodes header, sessions, ACL table, nodes and every trailing section with their seals.
     static func decode<S: Sink>(_ input: inout SnapshotInput, into sink: inout S,
                                 toleratesChecksumMismatch: Bool = false) throws(SnapshotError) -> Trailer {
+        var seals = SealChecker(tolerant: toleratesChecksumMismatch)
+        try decodePrologue(&input, into: &sink)
+        try decodeNodes(&input, into: &sink)
+        try seals.check(&input)
         var trailer = Trailer(byteCount: 0)
-        func seal(_ input: inout SnapshotInput) throws(SnapshotError) {
-            do {
-                try checkSeal(&input)
-            } catch {
-                guard toleratesChecksumMismatch, case .checksumMismatch = error else { throw error }
-                if trailer.sealFailure == nil { trailer.sealFailure = error }
-            }
+        // The digest section (3.6+) and the lastProcessedZxid section (3.9+) are optional: a file
+        // may end after any seal.
+        if !(try input.isAtEnd()) {
+            trailer.digest = try decodeDigest(&input)
+            try seals.check(&input)
         }
+        if !(try input.isAtEnd()) {
+            trailer.lastProcessedZxid = Zxid(try input.readLong())
+            try seals.check(&input)
+        }
+        trailer.byteCount = input.offset
+        trailer.sealFailure = seals.failure
+        return trailer
+    }
+
+    /// File header, session table and ACL table.
+    private static func decodePrologue<S: Sink>(_ input: inout SnapshotInput, into sink: inout S) throws(SnapshotError) {
         let magic = try input.readInt()
         guard magic == FileHeader.snapshotMagic else { throw .badMagic(file: input.file, found: magic) }
         _ = try input.readInt()   // version: ZooKeeper checks only the magic
@@ -249,44 +262,53 @@ enum SnapshotBody {
                 sink.acl(key: key, list: list)
             }
         }
+    }
+
+    /// Nodes up to and including the "/" end marker.
+    private static func decodeNodes<S: Sink>(_ input: inout SnapshotInput, into sink: inout S) throws(SnapshotError) {
         while true {
             let at = input.offset
             guard let path = try input.readString() else {
                 throw .corrupt(file: input.file, offset: at, reason: "null node path")
             }
-            if path == SnapshotFormat.endMarker { break }
+            if path == SnapshotFormat.endMarker { return }
             let data = try input.readBuffer()
             let aclKey = try input.readLong()
             let stat = try input.readRecord(StatPersisted.self, size: 60)
             try sink.node(path: path, data: data, aclKey: aclKey, stat: stat, offset: at)
         }
-        try seal(&input)
-        // The digest section (3.6+) and the lastProcessedZxid section (3.9+) are optional: a file
-        // may end after any seal.
-        if !(try input.isAtEnd()) {
-            let zxid = try input.readLong()
-            let version = try input.readInt()
-            let value: UInt64
-            if version < 2 {
-                // Digest version 1 stored the digest as a hex string.
-                let at = input.offset
-                let text = try input.readString() ?? "0"
-                guard let parsed = UInt64(text, radix: 16) else {
-                    throw .corrupt(file: input.file, offset: at, reason: "digest \"\(text)\" is not hex")
-                }
-                value = parsed
-            } else {
-                value = UInt64(bitPattern: try input.readLong())
+    }
+
+    /// The `ZxidDigest` record; digest version 1 stored the value as a hex string.
+    private static func decodeDigest(_ input: inout SnapshotInput) throws(SnapshotError) -> SnapshotDigest {
+        let zxid = try input.readLong()
+        let version = try input.readInt()
+        guard version < 2 else {
+            return SnapshotDigest(zxid: Zxid(zxid), version: version, value: UInt64(bitPattern: try input.readLong()))
+        }
+        let at = input.offset
+        let text = try input.readString() ?? "0"
+        guard let value = UInt64(text, radix: 16) else {
+            throw .corrupt(file: input.file, offset: at, reason: "digest \"\(text)\" is not hex")
+        }
+        return SnapshotDigest(zxid: Zxid(zxid), version: version, value: value)
+    }
+
+    /// Checks seals, either throwing on the first mismatch or remembering it (inspection tools).
+    private struct SealChecker {
+        let tolerant: Bool
+        var failure: SnapshotError?
+
+        init(tolerant: Bool) { self.tolerant = tolerant }
+
+        mutating func check(_ input: inout SnapshotInput) throws(SnapshotError) {
+            do {
+                try SnapshotBody.checkSeal(&input)
+            } catch {
+                guard tolerant, case .checksumMismatch = error else { throw error }
+                if failure == nil { failure = error }
             }
-            trailer.digest = SnapshotDigest(zxid: Zxid(zxid), version: version, value: value)
-            try seal(&input)
         }
-        if !(try input.isAtEnd()) {
-            trailer.lastProcessedZxid = Zxid(try input.readLong())
-            try seal(&input)
-        }
-        trailer.byteCount = input.offset
-        return trailer
     }
 
     /// Reads a seal (`long adler32`, `ustring "/"`) and compares it with the bytes before it.
