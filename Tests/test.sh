@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's one test command (CI runs it through .ci/run):
-#   1. Debian packages the tests need (Apache ZooKeeper 3.8 + C client, readline headers, venv)
+#   1. Debian packages the tests need (Apache ZooKeeper 3.8 + C client, readline and zlib headers, venv)
 #   2. a Python venv at .build-venv/ with kazoo and pytest
 #   3. swift build
 #   4. swift test

@@ -50,7 +50,12 @@ struct SnapshotFixtureTests {
         var blocks = SnapshotChecksum()
         blocks.update(big[0..<7000])
         blocks.update(big[7000...])
-        #expect(Int64(blocks.value) == ZKCoreTests.adler32(big))
+        var a: UInt32 = 1, b: UInt32 = 0
+        for byte in big {
+            a = (a + UInt32(byte)) % 65521
+            b = (b + a) % 65521
+        }
+        #expect(blocks.value == b << 16 | a)
         let bytes = try snapshotFixtureBytes("standalone/version-2/snapshot.23")
         var seal = SnapshotChecksum()
         seal.update(bytes[0..<1031])
