@@ -24,9 +24,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "CZlib",
             ]
         ),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .executableTarget(
             name: "swzk",
             dependencies: [

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's one test command (CI runs it through .ci/run):
-#   1. Debian packages the tests need (Apache ZooKeeper 3.8 + C client, readline headers, venv)
+#   1. Debian packages the tests need (Apache ZooKeeper 3.8 + C client, readline and zlib headers, venv)
 #   2. a Python venv at .build-venv/ with kazoo and pytest
 #   3. swift build
 #   4. swift test
@@ -21,7 +21,7 @@ die() { echo "test.sh: $*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
 section "1/5 Debian packages"
-want=(libreadline-dev zookeeper zookeeper-bin libslf4j-java)
+want=(libreadline-dev zlib1g-dev zookeeper zookeeper-bin libslf4j-java)
 python3 -c 'import ensurepip, venv' 2>/dev/null || want+=(python3-venv)
 command -v python3 >/dev/null || want+=(python3 python3-venv)
 missing=()

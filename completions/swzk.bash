@@ -173,13 +173,13 @@ _swzk() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    server|bench|log-dump|help)
+    server|bench|log-dump|snapshot-dump|purge|help)
         # Offer subcommand argument completions
         "_swzk_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'server bench log-dump help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'server bench log-dump snapshot-dump purge help' -- "${cur}"))
         ;;
     esac
 }
@@ -278,6 +278,36 @@ _swzk_log-dump() {
         return
         ;;
     '--repair')
+        return
+        ;;
+    esac
+}
+
+_swzk_snapshot-dump() {
+    repeating_flags=()
+    non_repeating_flags=(-d --data --json --summary-only --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--jute-maxbuffer)
+    __swzk_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--jute-maxbuffer')
+        return
+        ;;
+    esac
+}
+
+_swzk_purge() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-n)
+    __swzk_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '-n')
         return
         ;;
     esac

@@ -12,7 +12,8 @@ struct Swzk: AsyncParsableCommand {
             (the Java client and zkCli, the C client, kazoo, Curator) work against it unchanged.
             """,
         version: SwzkVersion.string,
-        subcommands: [ServerCommand.self, BenchCommand.self, LogDumpCommand.self]
+        subcommands: [ServerCommand.self, BenchCommand.self, LogDumpCommand.self, SnapshotDumpCommand.self,
+                      PurgeCommand.self]
     )
 
     /// Runs the chosen subcommand as ArgumentParser's own `main` does, except that bad arguments

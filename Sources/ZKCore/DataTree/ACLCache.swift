@@ -58,6 +58,14 @@ public struct ACLCache: Sendable {
         references[key, default: 0] += 1
     }
 
+    /// Forgets every list without references (after a snapshot restore).
+    public mutating func purgeUnused() {
+        for (key, count) in references where count <= 0 {
+            references[key] = nil
+            if let list = lists.removeValue(forKey: key), keys[list] == key { keys[list] = nil }
+        }
+    }
+
     /// Number of distinct lists.
     public var count: Int { lists.count }
 

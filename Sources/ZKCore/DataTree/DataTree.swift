@@ -48,6 +48,12 @@ public final class DataTree {
         if let config = nodes[Self.configPath] { update(config, at: Self.configPath) { $0.stat.aversion = -1 } }
     }
 
+    /// Creates a tree without any node, not even the root, for a snapshot restore to fill
+    /// through `restoreACL` and `restoreNode`.
+    public static func emptyForRestore() -> DataTree { DataTree(withoutNodes: ()) }
+
+    private init(withoutNodes: Void) {}
+
     private func addBuiltIn(_ path: String, under parentPath: String, aclKey: Int64) {
         insert(path: path, node: DataNode(data: [], aclKey: aclKey, stat: StatPersisted()))
         if let parent = nodes[parentPath] {
@@ -247,6 +253,10 @@ public final class DataTree {
 
     /// Installs an ACL list under its snapshot key.
     public func restoreACL(key: Int64, acl: [ACL]) { aclCache.restore(key: key, acl: acl) }
+
+    /// Drops restored ACL lists no node uses (ZooKeeper's `ReferenceCountedACLCache.purgeUnused`
+    /// at the end of a snapshot load).
+    public func purgeUnusedACLs() { aclCache.purgeUnused() }
 
     /// Recomputes the digest from scratch (after a snapshot load, and in invariant checks).
     public func recomputedDigest() -> UInt64 {
