@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -26,11 +27,21 @@ public final class ServerRuntime: @unchecked Sendable {
     private var readingPaused = false
     /// ZooKeeper's trace mask, which only `gtmk`/`stmk` read and write (default 306).
     private var traceMask: Int64 = 306
+    /// Snapshot and purge settings; nil for a server without files (tests).
+    private let persistence: PersistenceSettings?
+    private var snapshotTrigger: SnapshotTrigger
+    private var snapshotRunning = false
+    private let backgroundQueue = DispatchQueue(label: "swzk.snapshot-and-purge")
+    private var purgeTask: RepeatedTask?
+    /// Set once the log failed: the server then stops acknowledging writes and says so once.
+    private var logFailed = false
 
     /// Creates the runtime; nothing listens until `start`.
     public init(core: ServerCore, info: ServerInfo, logStore: any LogStore, maxFrameBytes: Int, logger: Logger,
-                clientThreads: Int = System.coreCount) {
+                persistence: PersistenceSettings? = nil, clientThreads: Int = System.coreCount) {
         self.core = core
+        self.persistence = persistence
+        snapshotTrigger = SnapshotTrigger(snapCount: persistence?.snapCount ?? Limits.snapCountDefault)
         self.info = info
         self.logStore = logStore
         self.maxFrameBytes = maxFrameBytes
@@ -59,6 +70,12 @@ public final class ServerRuntime: @unchecked Sendable {
         ticker = coreLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] _ in
             perform(core.tick(now: SystemClock.now()))
         }
+        if let persistence, persistence.purgeInterval > .zero {
+            let interval = TimeAmount.milliseconds(persistence.purgeInterval.milliseconds)
+            purgeTask = coreLoop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { [self] _ in
+                backgroundQueue.async { [self] in purge(persistence) }
+            }
+        }
         guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
         return address
     }
@@ -68,9 +85,12 @@ public final class ServerRuntime: @unchecked Sendable {
         try? await serverChannel?.close()
         let open: [any Channel] = (try? await coreLoop.submit { [self] in
             ticker?.cancel()
+            purgeTask?.cancel()
             return Array(channels.values)
         }.get()) ?? []
         for channel in open { try? await channel.close() }
+        backgroundQueue.sync {}
+        logStore.close()
         try? await clientGroup.shutdownGracefully()
         try? await coreGroup.shutdownGracefully()
     }
@@ -171,11 +191,59 @@ public final class ServerRuntime: @unchecked Sendable {
                     case .success(let zxid):
                         perform(core.logSynced(through: zxid, now: SystemClock.now()))
                     case .failure(let error):
-                        logger.error("transaction log write failed; writes are no longer acknowledged: \(error)")
+                        if !logFailed {
+                            logFailed = true
+                            logger.error("transaction log write failed, writes are no longer acknowledged: \(error)")
+                        }
                     }
                 }
             }
+            if persistence != nil, snapshotTrigger.logged(persists.count) {
+                logStore.roll()
+                startSnapshot()
+            }
         }
+    }
+
+    /// Starts a fuzzy snapshot of the tree as it is now, unless one is still being written.
+    private func startSnapshot() {
+        guard let persistence else { return }
+        guard !snapshotRunning else {
+            logger.warning("Too busy to snap, skipping")
+            return
+        }
+        let writer = SnapshotWriter(tree: core.tree, sessions: core.liveSessions, digestEnabled: persistence.digestEnabled)
+        let sink: SnapshotFileSink
+        do {
+            sink = try SnapshotFileSink(directory: persistence.directory.snapDir, zxid: writer.zxid,
+                                        compression: persistence.compression)
+        } catch {
+            logger.error("cannot start a snapshot: \(error)")
+            return
+        }
+        snapshotRunning = true
+        let started = SystemClock.monotonicNanos()
+        let snapshot = BackgroundSnapshot(writer: writer, sink: sink, queue: backgroundQueue, loop: coreLoop,
+                                          sync: persistence.forceSync) { [self] result in
+            coreLoop.execute { [self] in
+                snapshotRunning = false
+                switch result {
+                case .success(let path):
+                    let ms = (SystemClock.monotonicNanos() - started) / 1_000_000
+                    logger.info("snapshot \(path) written in \(ms) ms")
+                case .failure(let error):
+                    logger.error("snapshot failed: \(error)")
+                }
+            }
+        }
+        snapshot.step()
+    }
+
+    /// Autopurge: keeps the newest snapshots and the logs they need (runs on the background queue).
+    private func purge(_ persistence: PersistenceSettings) {
+        let logger = self.logger
+        _ = Purge.autopurge(snapDir: persistence.directory.snapDir, logDir: persistence.directory.logDir,
+                            configuredRetain: persistence.purgeRetainCount) { logger.info("\($0)") }
     }
 
     private func setReading(paused: Bool) {

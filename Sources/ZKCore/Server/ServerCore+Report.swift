@@ -47,6 +47,11 @@ extension ServerCore {
         return report
     }
 
+    /// Live sessions and their timeouts, in id order (what a snapshot records).
+    public var liveSessions: [(id: SessionID, timeoutMs: Int32)] {
+        sessions.sessions.values.sorted { $0.id < $1.id }.map { ($0.id, $0.timeoutMs) }
+    }
+
     /// Counts a four-letter word as a received packet, as ZooKeeper does.
     public mutating func countFourLetterWord(_ id: ConnectionID) {
         connections[id]?.packetsReceived += 1

@@ -71,9 +71,28 @@ struct ServerCommand: AsyncParsableCommand {
         var info = ServerInfo(config)
         info.environment = ServerInfo.processEnvironment()
         let endpoint = config.clientEndpoint ?? HostPort(host: "0.0.0.0", port: 2181)
-        let core = ServerCore(settings: settings, now: SystemClock.now())
-        let runtime = ServerRuntime(core: core, info: info, logStore: InMemoryLogStore(),
-                                    maxFrameBytes: config.juteMaxBuffer, logger: logger)
+        let persistence = PersistenceSettings(config)
+        let loadStarted = SystemClock.monotonicNanos()
+        let recovered: RecoveredState
+        let logStore: FileLogStore
+        do {
+            let (state, report) = try DatabaseLoader.load(persistence.directory, config: config)
+            recovered = state
+            for skipped in report.skippedSnapshots { logger.warning("snapshot passed over: \(skipped)") }
+            for tail in report.tailsCut { logger.warning("cut a torn log end: \(tail)") }
+            for tail in report.tailsIgnored { logger.warning("torn log end in an older file: \(tail)") }
+            for zxid in report.digestMismatches { logger.warning("tree digest differs from the log after \(zxid)") }
+            let ms = (SystemClock.monotonicNanos() - loadStarted) / 1_000_000
+            let loaded = "loaded \(report.snapshotFile ?? "an empty database") and \(report.txnsReplayed) txns "
+                + "up to zxid \(report.lastZxid) in \(ms) ms; wrote \(report.snapshotWritten ?? "no snapshot")"
+            logger.info("\(loaded)")
+            logStore = try FileLogStore(config: config)
+        } catch {
+            fail("\(error)")
+        }
+        let core = ServerCore(settings: settings, recovered: recovered, now: SystemClock.now())
+        let runtime = ServerRuntime(core: core, info: info, logStore: logStore, maxFrameBytes: config.juteMaxBuffer,
+                                    logger: logger, persistence: persistence)
         let address: SocketAddressDescription
         do {
             address = SocketAddressDescription(try await runtime.start(host: endpoint.host, port: endpoint.port))
@@ -81,7 +100,7 @@ struct ServerCommand: AsyncParsableCommand {
             await runtime.shutdown()
             fail("cannot listen on \(endpoint.host):\(endpoint.port): \(error)")
         }
-        logger.info("serving standalone on \(address.text); transaction log kept in memory (not durable yet)")
+        logger.info("serving standalone on \(address.text)")
         await waitForTermination()
         logger.info("shutting down")
         await runtime.shutdown()

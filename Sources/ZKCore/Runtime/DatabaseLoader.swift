@@ -1,0 +1,86 @@
+/// What start-up recovery found and did, for the server log and for tests.
+public struct LoadReport: Sendable {
+    /// The snapshot the tree came from (nil: an empty database).
+    public var snapshotFile: String?
+    public var snapshotZxid: Zxid = .zero
+    /// Newer snapshots passed over, with the reason.
+    public var skippedSnapshots: [String] = []
+    public var txnsReplayed = 0
+    /// Torn ends cut off the newest log file (a crash before their fsync finished).
+    public var tailsCut: [String] = []
+    /// Torn ends left in older files (ZooKeeper reads past them too).
+    public var tailsIgnored: [String] = []
+    public var digestMismatches: [Zxid] = []
+    public var lastZxid: Zxid = .zero
+    /// The snapshot written after loading, as ZooKeeper's `loadData` writes one.
+    public var snapshotWritten: String?
+}
+
+/// Loads the database at start-up (ZooKeeper's `FileTxnSnapLog.restore` then `takeSnapshot`):
+/// the newest snapshot that passes its checks, every log txn after it, a cut of a torn last
+/// record, and a fresh snapshot of the result.
+public enum DatabaseLoader {
+    /// Why the database cannot be loaded; one line naming the file and offset where there is one.
+    public struct LoadError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func load(_ directory: DataDirectory, config: ServerConfig) throws -> (RecoveredState, LoadReport) {
+        var report = LoadReport()
+        let initializeMarker = try directory.prepare()
+        let recovery: SnapshotRecovery
+        do {
+            recovery = try SnapshotDirectory(path: directory.snapDir)
+                .newestValid(options: SnapshotReadOptions(maxBufferLength: config.juteMaxBuffer))
+        } catch {
+            throw LoadError(description: "\(error)")
+        }
+        report.skippedSnapshots = recovery.skipped.map(\.description)
+        var state: RecoveredState
+        if let snapshot = recovery.snapshot {
+            state = RecoveredState(tree: snapshot.tree,
+                                   sessions: Dictionary(snapshot.sessions.map { ($0.id, $0.timeoutMs) },
+                                                        uniquingKeysWith: { _, last in last }))
+            report.snapshotFile = recovery.file?.path
+            report.snapshotZxid = snapshot.zxid
+        } else {
+            let logs = TxnLogFormat.logFiles((try? PosixFile.listDirectory(directory.logDir)) ?? [], after: .zero)
+            if !logs.isEmpty && !config.snapshotTrustEmpty && !initializeMarker {
+                throw LoadError(description: "\(directory.logDir): transaction logs but no snapshot in \(directory.snapDir); "
+                    + "set snapshot.trust.empty=true to replay the logs from an empty tree")
+            }
+            state = RecoveredState()
+        }
+
+        let reader: TxnLogReader
+        do {
+            reader = try TxnLogReader(directory: directory.logDir, from: report.snapshotZxid.next(),
+                                      juteMaxBuffer: config.juteMaxBuffer)
+            while let record = try reader.next() { state.replay(record.entry) }
+        } catch {
+            throw LoadError(description: "\(error); the server will not start on a damaged log: "
+                + "`swzk log-dump --verify \(directory.logDir)` shows the damage and "
+                + "`swzk log-dump --repair OUT <file>` writes a copy that ends before it")
+        }
+        for tail in reader.tails {
+            if tail.file == reader.files.last {
+                do { try TxnLogRepair.cutTail(tail) } catch { throw LoadError(description: "\(error)") }
+                report.tailsCut.append(tail.description)
+            } else {
+                report.tailsIgnored.append(tail.description)
+            }
+        }
+        report.txnsReplayed = state.txnsReplayed
+        report.digestMismatches = state.digestMismatches
+        report.lastZxid = state.tree.lastProcessedZxid
+        do {
+            report.snapshotWritten = try SnapshotFile.write(
+                tree: state.tree, sessions: state.sessions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                to: directory.snapDir, compression: config.snapshotCompression, digestEnabled: config.digestEnabled,
+                sync: config.forceSync)
+        } catch {
+            throw LoadError(description: "cannot write the start-up snapshot: \(error)")
+        }
+        return (state, report)
+    }
+}
