@@ -11,6 +11,8 @@ public final class DataNode {
     public var stat: StatPersisted
     /// Child names (not paths).
     public var children: Set<String>
+    /// This node's contribution to the tree digest, kept by `DataTree` whenever it changes the node.
+    public internal(set) var digest: UInt64 = 0
 
     public init(data: [UInt8]?, aclKey: Int64, stat: StatPersisted, children: Set<String> = []) {
         self.data = data

@@ -80,13 +80,14 @@ public final class DataTree {
 
     private func insert(path: String, node: DataNode) {
         nodes[path] = node
-        digest &+= TreeDigest.node(path: path, data: node.data, stat: node.stat)
+        node.digest = TreeDigest.node(path: path, data: node.data, stat: node.stat)
+        digest &+= node.digest
         approximateDataSize += path.utf8.count + (node.data?.count ?? 0)
     }
 
     private func remove(path: String) -> DataNode? {
         guard let node = nodes.removeValue(forKey: path) else { return nil }
-        digest &-= TreeDigest.node(path: path, data: node.data, stat: node.stat)
+        digest &-= node.digest
         approximateDataSize -= path.utf8.count + (node.data?.count ?? 0)
         return node
     }
@@ -98,10 +99,11 @@ public final class DataTree {
 
     /// Changes a node in place, keeping the digest and the size estimate right.
     private func update(_ node: DataNode, at path: String, _ change: (DataNode) -> Void) {
-        digest &-= TreeDigest.node(path: path, data: node.data, stat: node.stat)
+        digest &-= node.digest
         approximateDataSize -= node.data?.count ?? 0
         change(node)
-        digest &+= TreeDigest.node(path: path, data: node.data, stat: node.stat)
+        node.digest = TreeDigest.node(path: path, data: node.data, stat: node.stat)
+        digest &+= node.digest
         approximateDataSize += node.data?.count ?? 0
     }
 

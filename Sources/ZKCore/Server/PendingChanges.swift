@@ -11,6 +11,8 @@ struct ChangeRecord: Equatable {
     var childCount: Int
     var acl: [ACL]
     var data: [UInt8]?
+    /// The digest of this view (0 when deleted), filled in when the record is added.
+    var digest: UInt64 = 0
 
     var exists: Bool { stat != nil }
 }

@@ -92,16 +92,17 @@ extension ServerCore {
 
     /// Adds a change record and moves the pending digest from the path's old view to the new one.
     mutating func addChange(_ change: ChangeRecord) {
+        var change = change
         let old: UInt64
         if let previous = pending.record(for: change.path) {
-            old = previous.stat.map { TreeDigest.node(path: change.path, data: previous.data, stat: $0) } ?? 0
+            old = previous.digest
         } else if let node = tree.node(at: change.path) {
-            old = TreeDigest.node(path: change.path, data: node.data, stat: node.stat)
+            old = node.digest
         } else {
             old = 0
         }
-        let new = change.stat.map { TreeDigest.node(path: change.path, data: change.data, stat: $0) } ?? 0
-        pendingDigest = pendingDigest &- old &+ new
+        change.digest = change.stat.map { TreeDigest.node(path: change.path, data: change.data, stat: $0) } ?? 0
+        pendingDigest = pendingDigest &- old &+ change.digest
         pending.add(change)
     }
 
