@@ -7,6 +7,7 @@ extension ZooKeeperClient {
     ///
     /// Opcodes as the Java client picks them: create (1), createContainer (19) for `.container`,
     /// createTTL (21) for the TTL modes, which need `ttl` (and a server with extended types enabled).
+    @discardableResult
     public func create(_ path: String, data: [UInt8]? = [], acl: [ACL] = ACL.openUnsafe,
                        mode: CreateMode = .persistent, ttl: Duration? = nil) async throws -> String {
         let request = try Self.createRequest(path, data: data, acl: acl, mode: mode, ttl: ttl, withStat: false)
@@ -18,6 +19,7 @@ extension ZooKeeperClient {
     }
 
     /// Creates a node and returns its path and Stat: create2 (15), createContainer (19) or createTTL (21).
+    @discardableResult
     public func createWithStat(_ path: String, data: [UInt8]? = [], acl: [ACL] = ACL.openUnsafe,
                                mode: CreateMode = .persistent, ttl: Duration? = nil) async throws -> (path: String, stat: Stat) {
         let request = try Self.createRequest(path, data: data, acl: acl, mode: mode, ttl: ttl, withStat: true)
