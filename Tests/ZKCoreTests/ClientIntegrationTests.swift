@@ -53,6 +53,12 @@ extension ClientIntegrationTests {
                 #expect(try await zk.getEphemerals(prefix: r).sorted() == [eph, ephSeq])
                 try await zk.sync(r)
                 #expect(try await zk.whoAmI() == [ClientInfo(authScheme: "ip", user: "127.0.0.1")])
+                let config = try await zk.getConfig(watch: true)
+                #expect(config.data == [] && config.watch != nil)
+                // Standalone servers refuse reconfig unless reconfigEnabled is set.
+                await #expect(throws: ZooKeeperError(code: .reconfigDisabled, path: "/zookeeper/config")) {
+                    try await zk.reconfig(joining: "server.2=127.0.0.1:2888:3888;2181")
+                }
 
                 await #expect(throws: ZooKeeperError(code: .notEmpty, path: r)) { try await zk.delete(r) }
                 await #expect(throws: ZooKeeperError(code: .badVersion, path: r + "/a")) {

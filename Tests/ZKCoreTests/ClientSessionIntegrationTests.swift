@@ -115,6 +115,7 @@ extension ClientIntegrationTests {
                 let proxy = try await TestProxy(targetPort: server.port)
                 let zk = try await ZooKeeperClient.connect(proxy.connectString, sessionTimeout: .seconds(10))
                 let events = Recorder(zk.events)
+                try await events.wait(for: 1)
                 try await zk.create("/c", data: [3])
                 await proxy.setHoldingReplies(true)
                 let before = await proxy.bytesToServer()

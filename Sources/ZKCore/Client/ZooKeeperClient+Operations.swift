@@ -29,6 +29,7 @@ extension ZooKeeperClient {
         return (response.path, response.stat)
     }
 
+    /// The create request for `mode`, validated as the Java client does (TTL only with a TTL mode).
     static func createRequest(_ path: String, data: [UInt8]?, acl: [ACL], mode: CreateMode, ttl: Duration?,
                               withStat: Bool) throws(ZooKeeperError) -> ClientRequest {
         try validatePath(path, sequential: mode.isSequential)
@@ -212,6 +213,7 @@ extension ZooKeeperClient {
         return (registered ? stream : nil, reply)
     }
 
+    /// The error for a reply whose record does not fit the request (a server bug).
     static func unexpectedReply(_ path: String?) -> ZooKeeperError {
         ZooKeeperError(code: .marshallingError, path: path, detail: "reply record does not match the request")
     }

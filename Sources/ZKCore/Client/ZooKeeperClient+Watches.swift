@@ -24,6 +24,7 @@ public struct WatchStream: AsyncSequence, Sendable {
         self.id = id; self.kind = kind; self.path = path; self.stream = stream; self.delivered = delivered
     }
 
+    /// Iterates the events; the iteration ends when the registration ends.
     public func makeAsyncIterator() -> AsyncStream<WatchEvent>.Iterator { stream.makeAsyncIterator() }
 
     /// Events handed to this stream so far (consumed or not).

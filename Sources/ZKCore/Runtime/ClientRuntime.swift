@@ -24,6 +24,7 @@ final class ClientRuntime: @unchecked Sendable {
     private var deferred: [(inout ClientSession, Int64) -> [ClientSessionAction]] = []
     private var outbound = JuteWriter(capacity: 256)
     private var firstConnection: CheckedContinuation<ClientEvent?, Never>?
+    private var firstConnectionTimeout: Scheduled<Void>?
     private let eventSink: AsyncStream<ClientEvent>.Continuation
     /// State readable from any thread, refreshed on every state event.
     let status: NIOLockedValueBox<ClientStatus>
@@ -59,7 +60,7 @@ final class ClientRuntime: @unchecked Sendable {
                 loop.execute { [self] in
                     firstConnection = continuation
                     run { machine, now in machine.start(now: now) }
-                    loop.scheduleTask(in: .milliseconds(timeout.milliseconds)) { [self] in
+                    firstConnectionTimeout = loop.scheduleTask(in: .milliseconds(timeout.milliseconds)) { [self] in
                         resolveFirstConnection(nil)
                     }
                 }
@@ -116,12 +117,14 @@ final class ClientRuntime: @unchecked Sendable {
 
     // MARK: - Reports from the channel handler (on the loop)
 
+    /// The connection of `generation` is open.
     func channelActive(_ channel: any Channel, generation: UInt64) {
         guard generation == self.generation else { return }
         self.channel = channel
         run { machine, now in machine.socketConnected(now: now) }
     }
 
+    /// The connection of `generation` closed (by either side) or broke.
     func channelInactive(generation: UInt64) {
         guard generation == self.generation else { return }
         channel = nil
@@ -129,6 +132,7 @@ final class ClientRuntime: @unchecked Sendable {
         run { machine, now in machine.connectionLost(now: now) }
     }
 
+    /// Whole frames read in one burst from the connection of `generation`.
     func frames(_ frames: [[UInt8]], generation: UInt64) {
         guard generation == self.generation, !frames.isEmpty else { return }
         run { machine, now in
@@ -206,6 +210,8 @@ final class ClientRuntime: @unchecked Sendable {
     private func resolveFirstConnection(_ event: ClientEvent?) {
         guard let waiter = firstConnection else { return }
         firstConnection = nil
+        firstConnectionTimeout?.cancel()
+        firstConnectionTimeout = nil
         waiter.resume(returning: event)
     }
 
@@ -281,10 +287,12 @@ final class WatchSink: @unchecked Sendable {
         self.delivered = delivered
     }
 
+    /// Hands one event to the stream.
     func yield(_ event: WatchEvent) {
         delivered.withLockedValue { $0 += 1 }
         continuation.yield(event)
     }
 
+    /// Ends the stream.
     func finish() { continuation.finish() }
 }
