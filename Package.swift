@@ -38,7 +38,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ZKCoreTests", dependencies: ["ZKCore"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ZKCoreTests",
+            dependencies: [
+                "ZKCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
