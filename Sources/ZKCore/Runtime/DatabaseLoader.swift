@@ -40,7 +40,8 @@ public enum DatabaseLoader {
         if let snapshot = recovery.snapshot {
             state = RecoveredState(tree: snapshot.tree,
                                    sessions: Dictionary(snapshot.sessions.map { ($0.id, $0.timeoutMs) },
-                                                        uniquingKeysWith: { _, last in last }))
+                                                        uniquingKeysWith: { _, last in last }),
+                                   snapshotDigest: snapshot.digest)
             report.snapshotFile = recovery.file?.path
             report.snapshotZxid = snapshot.zxid
         } else {

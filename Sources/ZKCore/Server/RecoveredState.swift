@@ -12,9 +12,15 @@ public struct RecoveredState {
     /// Txns whose recorded digest differed from the tree's after applying them (logged, never fatal).
     public private(set) var digestMismatches: [Zxid] = []
 
-    public init(tree: DataTree = DataTree(), sessions: [SessionID: Int32] = [:]) {
+    /// The digest a fuzzy snapshot recorded at the end of its serialization. Until replay reaches
+    /// its zxid the tree holds a mix of older and newer changes, so, as ZooKeeper does, txn digests
+    /// are compared only after that point, and at that point with the snapshot's own digest.
+    private var snapshotDigest: SnapshotDigest?
+
+    public init(tree: DataTree = DataTree(), sessions: [SessionID: Int32] = [:], snapshotDigest: SnapshotDigest? = nil) {
         self.tree = tree
         self.sessions = sessions
+        if let digest = snapshotDigest, digest.zxid > tree.lastProcessedZxid { self.snapshotDigest = digest }
     }
 
     /// Applies one logged txn; txns at or below the tree's zxid were already in the snapshot's start.
@@ -32,8 +38,15 @@ public struct RecoveredState {
         var triggers: [WatchTrigger] = []
         _ = tree.apply(header, entry.body, triggers: &triggers)
         txnsReplayed += 1
+        let zxid = Zxid(header.zxid)
+        if let fuzzy = snapshotDigest {
+            guard zxid >= fuzzy.zxid else { return }
+            snapshotDigest = nil
+            if zxid == fuzzy.zxid, fuzzy.value != tree.digest { digestMismatches.append(zxid) }
+            return
+        }
         if let digest = entry.digest, UInt64(bitPattern: digest.treeDigest) != tree.digest {
-            digestMismatches.append(Zxid(header.zxid))
+            digestMismatches.append(zxid)
         }
     }
 }
