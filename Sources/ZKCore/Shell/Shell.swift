@@ -164,18 +164,17 @@ public final class Shell {
 
     /// Prints the events of one watch registration until it ends.
     func printEvents(of stream: WatchStream) {
-        let output = output, enabled = printWatches
+        let output = output, enabled = printWatches, json = settings.json
         eventTasks.append(Task {
             for await event in stream where enabled.withLockedValue({ $0 }) {
-                output.event("\nWATCHER::\n\n" + ShellFormat.watchedEvent(state: "SyncConnected", type: event.type,
-                                                                          path: event.path) + "\n")
+                output.event(ShellFormat.eventText(state: "SyncConnected", type: event.type, path: event.path, json: json))
             }
         })
     }
 
     /// Prints the connection state changes of `client`, as zkCli's default watcher does.
     func watchConnection(_ client: ZooKeeperClient) {
-        let output = output, enabled = printWatches
+        let output = output, enabled = printWatches, json = settings.json
         eventTasks.append(Task {
             for await event in client.events where enabled.withLockedValue({ $0 }) {
                 let state: String
@@ -187,7 +186,7 @@ public final class Shell {
                 case .authFailed: state = "AuthFailed"
                 case .closed: state = "Closed"
                 }
-                output.event("\nWATCHER::\n\n" + ShellFormat.watchedEvent(state: state, type: .none, path: nil) + "\n")
+                output.event(ShellFormat.eventText(state: state, type: .none, path: nil, json: json))
             }
         })
     }

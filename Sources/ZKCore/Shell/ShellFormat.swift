@@ -131,6 +131,16 @@ public enum ShellFormat {
                  ("perms", .string(permString(acl.perms)))])
     }
 
+    /// A watch or connection event as printed between commands: zkCli's blank line, `WATCHER::`,
+    /// blank line and event line; with `json` one object `{"state", "type", "path"}` instead.
+    public static func eventText(state: String, type: EventType, path: String?, json: Bool) -> String {
+        if json {
+            return JSONValue.object([("state", .string(state)), ("type", .string(type.name)),
+                                     ("path", path.map(JSONValue.string) ?? .null)]).rendered + "\n"
+        }
+        return "\nWATCHER::\n\n" + watchedEvent(state: state, type: type, path: path) + "\n"
+    }
+
     /// The watch event line of zkCli 3.8 (`WatchedEvent.toString`).
     public static func watchedEvent(state: String, type: EventType, path: String?) -> String {
         "WatchedEvent state:\(state) type:\(type.name) path:\(path ?? "null")"
