@@ -21,7 +21,7 @@ die() { echo "test.sh: $*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
 section "1/5 Debian packages"
-want=(libreadline-dev zlib1g-dev zookeeper zookeeper-bin libslf4j-java)
+want=(libreadline-dev zlib1g-dev zookeeper zookeeper-bin libslf4j-java tmux)
 python3 -c 'import ensurepip, venv' 2>/dev/null || want+=(python3-venv)
 command -v python3 >/dev/null || want+=(python3 python3-venv)
 missing=()

@@ -173,13 +173,13 @@ _swzk() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    server|bench|log-dump|snapshot-dump|purge|help)
+    server|bench|log-dump|snapshot-dump|purge|client|help)
         # Offer subcommand argument completions
         "_swzk_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'server bench log-dump snapshot-dump purge help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'server bench log-dump snapshot-dump purge client help' -- "${cur}"))
         ;;
     esac
 }
@@ -308,6 +308,27 @@ _swzk_purge() {
     # Offer option value completions
     case "${prev}" in
     '-n')
+        return
+        ;;
+    esac
+}
+
+_swzk_client() {
+    repeating_flags=()
+    non_repeating_flags=(-r --json -v --keep-going --version -h --help)
+    repeating_options=(--auth)
+    non_repeating_options=(-server --server -timeout --timeout)
+    __swzk_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-server'|'--server')
+        return
+        ;;
+    '-timeout'|'--timeout')
+        return
+        ;;
+    '--auth')
         return
         ;;
     esac
