@@ -34,21 +34,34 @@ def require_swzk() -> None:
 def zk_start(tmp_path_factory):
     """Factory: `zk_start(kind, settings, name)` starts "apache" or "swzk" in a fresh directory.
 
-    Every server it started is stopped when the module finishes (tests may stop one earlier).
+    `zk_start(kind, settings, name, data_from=DIR)` starts it on a copy of the data directory DIR;
+    `zk_start.restart(server)` starts swzk again on the same data directory (after a stop or a
+    kill -9). Every server it started is stopped when the module finishes (tests may stop one
+    earlier).
     """
     started: list[zkservers.ZKServer] = []
 
-    def start(kind: str, settings: dict[str, str] | None = None, name: str = "srv") -> zkservers.ZKServer:
+    def start(kind: str, settings: dict[str, str] | None = None, name: str = "srv",
+              data_from: Path | None = None) -> zkservers.ZKServer:
         if kind == "swzk":
             require_swzk()
         workdir = tmp_path_factory.mktemp(f"{kind}-{name}")
         try:
-            server = zkservers.start(kind, workdir, settings)
+            server = zkservers.start(kind, workdir, settings, data_from)
         except (RuntimeError, FileNotFoundError) as e:
             pytest.fail(f"could not start {kind}: {e}", pytrace=False)
         started.append(server)
         return server
 
+    def restart(server: zkservers.ZKServer, settings: dict[str, str] | None = None) -> zkservers.ZKServer:
+        try:
+            again = zkservers.restart_swzk(server, settings)
+        except (RuntimeError, FileNotFoundError) as e:
+            pytest.fail(f"could not restart swzk on {server.data_dir}: {e}", pytrace=False)
+        started.append(again)
+        return again
+
+    start.restart = restart
     yield start
     for server in reversed(started):
         server.stop()
