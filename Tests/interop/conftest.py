@@ -36,8 +36,8 @@ def zk_start(tmp_path_factory):
 
     `zk_start(kind, settings, name, data_from=DIR)` starts it on a copy of the data directory DIR;
     `zk_start.restart(server)` starts swzk again on the same data directory (after a stop or a
-    kill -9). Every server it started is stopped when the module finishes (tests may stop one
-    earlier).
+    kill -9); `zk_start.on(data_dir, settings, name)` starts swzk on `data_dir` in place. Every
+    server it started is stopped when the module finishes (tests may stop one earlier).
     """
     started: list[zkservers.ZKServer] = []
 
@@ -61,7 +61,17 @@ def zk_start(tmp_path_factory):
         started.append(again)
         return again
 
+    def start_on(data_dir: Path, settings: dict[str, str] | None = None, name: str = "srv") -> zkservers.ZKServer:
+        require_swzk()
+        try:
+            server = zkservers.start_swzk_on(tmp_path_factory.mktemp(f"swzk-{name}"), data_dir, settings)
+        except (RuntimeError, FileNotFoundError) as e:
+            pytest.fail(f"could not start swzk on {data_dir}: {e}", pytrace=False)
+        started.append(server)
+        return server
+
     start.restart = restart
+    start.on = start_on
     yield start
     for server in reversed(started):
         server.stop()

@@ -11,7 +11,6 @@ on a copy of that directory and must serve the identical tree, ephemerals includ
 from __future__ import annotations
 
 import json
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 
 import diskformat as D
 import treedump
+import zkservers
 import workload
 
 SETTINGS = {**treedump.SETTINGS, "snapCount": "50"}
@@ -47,7 +47,7 @@ def written(zk_start, tmp_path_factory):
         conn.close()   # no closeSession: the session and its ephemerals stay in the database
         server.stop()
         copy = tmp_path_factory.mktemp(f"written-by-{kind}") / "data"
-        shutil.copytree(server.data_dir, copy)
+        zkservers.copy_data_dir(server.data_dir, copy)
         out[kind] = (copy, before)
     return out
 
