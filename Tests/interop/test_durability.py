@@ -14,12 +14,14 @@ Writes that were sent but not answered may or may not be there.
 from __future__ import annotations
 
 import random
+import subprocess
 import threading
 import time
 from collections import deque
 
 import rawzk as R
 import treedump
+import zkservers
 
 WRITERS = 3
 WINDOW = 40
@@ -190,3 +192,54 @@ def test_kill9_while_snapshots_are_written(zk_start):
     """Four cycles with a snapshot every few dozen txns, so kills land during snapshot writes."""
     _kill_restart_cycles(zk_start, {**treedump.SETTINGS, "snapCount": "40", "forceSync": "yes"}, 4,
                          "kill9-snap", seed=2)
+
+
+def test_kill9_during_startup_recovery(zk_start):
+    """Kills land while the server loads, cuts tails and writes its start-up snapshot; the next
+    start still serves exactly the tree the directory held."""
+    rng = random.Random(3)
+    server = zk_start("swzk", {**treedump.SETTINGS, "snapCount": "700"}, "kill9-startup")
+    c = treedump.connect(server.port)
+    reqs = [(R.OP_CREATE, R.create_body("/boot", b""))]
+    reqs += [(R.OP_CREATE, R.create_body(f"/boot/n{i:05d}", b"x" * (i % 200))) for i in range(3000)]
+    reqs += [(R.OP_SET_DATA, R.set_data_body(f"/boot/n{i:05d}", b"y")) for i in range(0, 3000, 2)]
+    assert all(f.err == 0 for f in treedump.pipeline(c, reqs))
+    c.close_session()
+    c.close()
+    before = treedump.dump(server.port)
+    server.stop()
+    load = server.log.read_text()
+    cfg = server.dir / "zoo.cfg"
+    for attempt in range(5):
+        with open(server.dir / f"killed-start-{attempt}.log", "wb") as log:
+            proc = subprocess.Popen([str(zkservers.swzk_bin()), "server", "-c", str(cfg)], cwd=server.dir,
+                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        time.sleep(rng.uniform(0.0, 0.6))   # a random point of the start-up
+        proc.kill()
+        proc.wait(DEADLINE_S)
+    server = zk_start.restart(server)
+    problems = treedump.diff(before, treedump.dump(server.port))
+    assert not problems, problems
+    assert "snapshot passed over" not in server.log.read_text(), load
+
+
+def test_sessions_restored_after_kill9_expire_on_their_own(zk_start):
+    """A session that never comes back after the crash expires after its timeout, and its
+    ephemerals go with it, as ZooKeeper does for sessions restored from disk."""
+    server = zk_start("swzk", treedump.SETTINGS, "kill9-expiry")
+    owner = treedump.connect(server.port, timeout_ms=4000)
+    assert owner.call(R.OP_CREATE, R.create_body("/lonely", b"", flags=1))[1].err == 0
+    server.kill9()
+    owner.close()
+    server = zk_start.restart(server)
+    c = treedump.connect(server.port)
+    _, f = c.call(R.OP_EXISTS, R.path_watch_body("/lonely"))
+    assert f.err == 0, "the ephemeral of a restored session vanished at once"
+    end = time.monotonic() + DEADLINE_S
+    while f.err == 0:
+        assert time.monotonic() < end, "the restored session never expired"
+        time.sleep(0.1)
+        _, f = c.call(R.OP_EXISTS, R.path_watch_body("/lonely"))
+    assert f.err == -101
+    c.close_session()
+    c.close()
