@@ -9,7 +9,10 @@ level at a time; one session, replies in xid order.
 from __future__ import annotations
 
 import rawzk as R
-from scenario import SETTINGS, SUPER_PASSWORD  # noqa: F401  (SETTINGS: TTL/containers and the super user)
+import scenario
+
+# The zoo.cfg extras every storage test uses: TTL and container nodes, and the super user.
+SETTINGS = scenario.SETTINGS
 
 
 def connect(port: int, host: str = "127.0.0.1", timeout_ms: int = 30000, io_timeout: float = 30.0,
@@ -19,7 +22,7 @@ def connect(port: int, host: str = "127.0.0.1", timeout_ms: int = 30000, io_time
     if resp.timeout <= 0:
         raise RuntimeError(f"{host}:{port} refused the session")
     if superuser:
-        f = c.auth("digest", f"super:{SUPER_PASSWORD}".encode())
+        f = c.auth("digest", f"super:{scenario.SUPER_PASSWORD}".encode())
         if f.err != 0:
             raise RuntimeError(f"super auth failed: {f.err}")
     return c
