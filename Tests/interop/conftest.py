@@ -34,21 +34,44 @@ def require_swzk() -> None:
 def zk_start(tmp_path_factory):
     """Factory: `zk_start(kind, settings, name)` starts "apache" or "swzk" in a fresh directory.
 
-    Every server it started is stopped when the module finishes (tests may stop one earlier).
+    `zk_start(kind, settings, name, data_from=DIR)` starts it on a copy of the data directory DIR;
+    `zk_start.restart(server)` starts swzk again on the same data directory (after a stop or a
+    kill -9); `zk_start.on(data_dir, settings, name)` starts swzk on `data_dir` in place. Every
+    server it started is stopped when the module finishes (tests may stop one earlier).
     """
     started: list[zkservers.ZKServer] = []
 
-    def start(kind: str, settings: dict[str, str] | None = None, name: str = "srv") -> zkservers.ZKServer:
+    def start(kind: str, settings: dict[str, str] | None = None, name: str = "srv",
+              data_from: Path | None = None) -> zkservers.ZKServer:
         if kind == "swzk":
             require_swzk()
         workdir = tmp_path_factory.mktemp(f"{kind}-{name}")
         try:
-            server = zkservers.start(kind, workdir, settings)
+            server = zkservers.start(kind, workdir, settings, data_from)
         except (RuntimeError, FileNotFoundError) as e:
             pytest.fail(f"could not start {kind}: {e}", pytrace=False)
         started.append(server)
         return server
 
+    def restart(server: zkservers.ZKServer, settings: dict[str, str] | None = None) -> zkservers.ZKServer:
+        try:
+            again = zkservers.restart_swzk(server, settings)
+        except (RuntimeError, FileNotFoundError) as e:
+            pytest.fail(f"could not restart swzk on {server.data_dir}: {e}", pytrace=False)
+        started.append(again)
+        return again
+
+    def start_on(data_dir: Path, settings: dict[str, str] | None = None, name: str = "srv") -> zkservers.ZKServer:
+        require_swzk()
+        try:
+            server = zkservers.start_swzk_on(tmp_path_factory.mktemp(f"swzk-{name}"), data_dir, settings)
+        except (RuntimeError, FileNotFoundError) as e:
+            pytest.fail(f"could not start swzk on {data_dir}: {e}", pytrace=False)
+        started.append(server)
+        return server
+
+    start.restart = restart
+    start.on = start_on
     yield start
     for server in reversed(started):
         server.stop()

@@ -59,6 +59,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def copy_data_dir(src: Path, dst: Path) -> None:
+    """Copy a data directory to `dst` (which must not exist), keeping files sparse.
+
+    Txn logs are preallocated to 64 MiB with a hole; a plain copy would write every zero."""
+    subprocess.run(["cp", "-a", "--sparse=always", str(src), str(dst)], check=True)
+
+
 def four_letter(port: int, word: str, host: str = HOST, timeout: float = 5.0) -> str:
     """Send a four-letter word and return everything the server writes before closing."""
     with socket.create_connection((host, port), timeout=timeout) as s:
@@ -97,10 +104,26 @@ class ZKServer:
     proc: subprocess.Popen | None = None   # swzk only
     pid: int | None = None
     stopped: bool = field(default=False)
+    data_path: Path | None = None          # swzk: the dataDir, when not `dir`/data
 
     @property
     def hostport(self) -> str:
         return f"{HOST}:{self.port}"
+
+    @property
+    def data_dir(self) -> Path:
+        """The dataDir of zoo.cfg (it holds version-2/)."""
+        if self.kind == "apache":
+            return self.dir / "zk1" / "data"
+        return self.data_path or self.dir / "data"
+
+    def kill9(self) -> None:
+        """SIGKILL the swzk process we spawned and reap it: a crash, as far as the disk can tell."""
+        assert self.kind == "swzk" and self.proc is not None
+        self.stopped = True
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(STOP_DEADLINE_S)
 
     def word(self, w: str) -> str:
         return four_letter(self.port, w)
@@ -164,8 +187,14 @@ def _wait_until_serving(port: int, alive, deadline_s: float) -> bool:
     return False
 
 
-def start_apache(workdir: Path, settings: dict[str, str] | None = None) -> ZKServer:
-    """Start Apache ZooKeeper 3.8 standalone in `workdir` on a free port."""
+def start_apache(workdir: Path, settings: dict[str, str] | None = None,
+                 data_from: Path | None = None) -> ZKServer:
+    """Start Apache ZooKeeper 3.8 standalone in `workdir` on a free port.
+
+    With `data_from`, that data directory (the parent of version-2/) is copied in as the
+    server's dataDir first, so the server starts on existing files and the original is never
+    touched.
+    """
     settings = dict(settings or {})
     script = apache_zk_sh()
     if not script.exists():
@@ -174,6 +203,9 @@ def start_apache(workdir: Path, settings: dict[str, str] | None = None) -> ZKSer
     for attempt in range(3):   # a free port can be taken between asking and binding
         d = workdir / f"apache-{attempt}"
         shutil.rmtree(d, ignore_errors=True)
+        if data_from is not None:
+            (d / "zk1").mkdir(parents=True)
+            copy_data_dir(data_from, d / "zk1" / "data")
         port = free_port()
         cmd = ["bash", str(script), "start", str(d), "--port", str(port)]
         for k, v in settings.items():
@@ -201,41 +233,113 @@ def start_apache(workdir: Path, settings: dict[str, str] | None = None) -> ZKSer
     raise RuntimeError(last_error)
 
 
-def start_swzk(workdir: Path, settings: dict[str, str] | None = None) -> ZKServer:
-    """Start `$SWZK_BIN server -c zoo.cfg` in `workdir` on a free port."""
-    settings = dict(settings or {})
+def _swzk_binary() -> Path:
     binary = swzk_bin()
     if not binary.exists():
         raise FileNotFoundError(
             f"swzk binary {binary} does not exist: run `swift build` first or set SWZK_BIN "
             "(SWZK_INTEROP_APACHE_ONLY=1 runs only the Apache side)")
+    return binary
+
+
+def _launch_swzk(d: Path, data_dir: Path, settings: dict[str, str], log_name: str) -> ZKServer | str:
+    """Write d/zoo.cfg for `data_dir` and a free port, start swzk on it and wait until it serves.
+
+    Returns the server, or the reason it did not come up (its process then stopped)."""
+    binary = _swzk_binary()
+    port = free_port()
+    cfg = d / "zoo.cfg"
+    cfg.write_text("\n".join(config_lines(data_dir, port, settings)) + "\n")
+    log = d / log_name
+    with open(log, "wb") as logf:
+        proc = subprocess.Popen([str(binary), "server", "-c", str(cfg)], cwd=d,
+                                stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
+    server = ZKServer("swzk", d, port, settings, log, proc=proc, pid=proc.pid, data_path=data_dir)
+    if _wait_until_serving(port, lambda: proc.poll() is None, START_DEADLINE_S):
+        return server
+    rc = proc.poll()
+    server.stop()
+    what = (f"exited with code {rc} before serving" if rc is not None else
+            f"did not answer srvr with a Mode: line within {START_DEADLINE_S:.0f}s")
+    return (f"swzk ({binary} server -c {cfg}) on {HOST}:{port} {what}; "
+            f"log tail:\n{server.log_tail()}")
+
+
+def start_swzk(workdir: Path, settings: dict[str, str] | None = None,
+               data_from: Path | None = None) -> ZKServer:
+    """Start `$SWZK_BIN server -c zoo.cfg` in `workdir` on a free port.
+
+    With `data_from`, that data directory is copied in as the dataDir first (see start_apache).
+    """
+    settings = dict(settings or {})
+    _swzk_binary()
     last_error = ""
     for attempt in range(3):
         d = workdir / f"swzk-{attempt}"
         shutil.rmtree(d, ignore_errors=True)
-        (d / "data").mkdir(parents=True)
-        port = free_port()
-        cfg = d / "zoo.cfg"
-        cfg.write_text("\n".join(config_lines(d / "data", port, settings)) + "\n")
-        log = d / "server.log"
-        with open(log, "wb") as logf:
-            proc = subprocess.Popen([str(binary), "server", "-c", str(cfg)], cwd=d,
-                                    stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
-        server = ZKServer("swzk", d, port, settings, log, proc=proc, pid=proc.pid)
-        if _wait_until_serving(port, lambda: proc.poll() is None, START_DEADLINE_S):
-            return server
-        rc = proc.poll()
-        server.stop()
-        what = (f"exited with code {rc} before serving" if rc is not None else
-                f"did not answer srvr with a Mode: line within {START_DEADLINE_S:.0f}s")
-        last_error = (f"swzk ({binary} server -c {cfg}) on {HOST}:{port} {what}; "
-                      f"log tail:\n{server.log_tail()}")
+        d.mkdir(parents=True)
+        if data_from is not None:
+            copy_data_dir(data_from, d / "data")
+        else:
+            (d / "data").mkdir()
+        started = _launch_swzk(d, d / "data", settings, "server.log")
+        if isinstance(started, ZKServer):
+            return started
+        last_error = started
     raise RuntimeError(last_error)
 
 
-def start(kind: str, workdir: Path, settings: dict[str, str] | None = None) -> ZKServer:
+def start_swzk_on(workdir: Path, data_dir: Path, settings: dict[str, str] | None = None) -> ZKServer:
+    """Start swzk in `workdir` with dataDir `data_dir` used in place (not copied): a directory
+    the test prepared, such as a small tmpfs mount."""
+    settings = dict(settings or {})
+    workdir.mkdir(parents=True, exist_ok=True)
+    last_error = ""
+    for attempt in range(3):
+        started = _launch_swzk(workdir, data_dir, settings, f"server-{attempt}.log")
+        if isinstance(started, ZKServer):
+            return started
+        last_error = started
+    raise RuntimeError(last_error)
+
+
+def restart_swzk(server: ZKServer, settings: dict[str, str] | None = None) -> ZKServer:
+    """Start swzk again on the dataDir `server` used (after it stopped or was killed).
+
+    The new process gets a fresh free port and its own log file, server.<n>.log; `settings`
+    replaces the old extra zoo.cfg lines when given.
+    """
+    assert server.kind == "swzk"
+    if server.proc is not None and server.proc.poll() is None:
+        raise RuntimeError(f"swzk pid {server.pid} is still running")
+    settings = dict(server.settings if settings is None else settings)
+    n = 1
+    while (server.dir / f"server.{n}.log").exists():
+        n += 1
+    last_error = ""
+    for _ in range(3):
+        started = _launch_swzk(server.dir, server.data_dir, settings, f"server.{n}.log")
+        if isinstance(started, ZKServer):
+            return started
+        last_error = started
+        n += 1
+    raise RuntimeError(last_error)
+
+
+def swzk_server_exit(cfg: Path, deadline_s: float = START_DEADLINE_S) -> subprocess.CompletedProcess | None:
+    """Run `swzk server -c cfg` expecting it to refuse to start: its exit status and output,
+    or None when it was still running at the deadline (then it is killed)."""
+    try:
+        return subprocess.run([str(_swzk_binary()), "server", "-c", str(cfg)], cwd=cfg.parent,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=deadline_s)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def start(kind: str, workdir: Path, settings: dict[str, str] | None = None,
+          data_from: Path | None = None) -> ZKServer:
     if kind == "apache":
-        return start_apache(workdir, settings)
+        return start_apache(workdir, settings, data_from)
     if kind == "swzk":
-        return start_swzk(workdir, settings)
+        return start_swzk(workdir, settings, data_from)
     raise ValueError(kind)
