@@ -65,8 +65,11 @@ final class BackgroundSnapshot: @unchecked Sendable {
     /// Bytes handed to the queue and not yet written (read and written on the core loop only).
     private var queuedBytes = 0
     private var failed = false
-    static let nodesPerChunk = 2_000
+    static let nodesPerChunk = 500
     static let queuedBytesMax = 32 << 20
+    /// After a chunk that took t, the next one waits 2t: the snapshot gets at most a third of the
+    /// core loop, and no client waits behind more than one small chunk.
+    static let idleFactor: UInt64 = 2
 
     init(writer: SnapshotWriter, sink: SnapshotFileSink, queue: DispatchQueue, loop: any EventLoop, sync: Bool,
          done: @escaping @Sendable (Result<String, any Error>) -> Void) {
@@ -86,6 +89,7 @@ final class BackgroundSnapshot: @unchecked Sendable {
             loop.scheduleTask(in: .milliseconds(10)) { self.step() }
             return
         }
+        let started = SystemClock.monotonicNanos()
         guard let chunk = writer.nextChunk(maxNodes: Self.nodesPerChunk) else {
             queue.async { [self] in
                 do { done(.success(try sink.finish(sync: sync))) } catch { sink.abort(); done(.failure(error)) }
@@ -104,6 +108,7 @@ final class BackgroundSnapshot: @unchecked Sendable {
                 }
             }
         }
-        loop.execute { self.step() }
+        let spent = SystemClock.monotonicNanos() - started
+        loop.scheduleTask(in: .nanoseconds(Int64(min(spent * Self.idleFactor, 50_000_000)))) { self.step() }
     }
 }
