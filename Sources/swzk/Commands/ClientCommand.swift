@@ -58,6 +58,10 @@ struct ClientCommand: AsyncParsableCommand {
     var command: [String] = []
 
     func validate() throws {
+        // The passthrough argument would swallow --help: answer it as every other command does.
+        if let first = command.first, first == "--help" || first == "-h" || first == "-help" {
+            throw CleanExit.helpRequest(self)
+        }
         guard timeout > 0 else { throw ValidationError("--timeout: must be positive") }
         for credential in auth where !credential.contains(":") {
             throw ValidationError("--auth: '\(credential)' is not scheme:credentials")
