@@ -200,6 +200,14 @@ def test_usage_error_exit_code():
     assert r.returncode == 2
 
 
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_is_printed_not_sent_as_a_command(flag):
+    """`swzk client --help` must print the help (exit 0) without trying to connect anywhere."""
+    r = subprocess.run([str(zkservers.swzk_bin()), "client", flag], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0, r.stderr
+    assert "USAGE: swzk client" in r.stdout
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_oneshot_matches_zkcli(kind, servers):
     s = servers[kind]
