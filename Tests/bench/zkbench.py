@@ -300,7 +300,14 @@ def cmd_report(args) -> None:
         v = values.get((metric, server))
         return statistics.median(v) if v else None
 
-    head = ["metric", "unit", "Apache", "swzk", "swzk/Apache", "target", "met", "n"]
+    def spread(metric: str, server: str) -> str:
+        """(max - min) / median of the repetitions, so noisy rows show as noisy."""
+        v = values.get((metric, server))
+        if not v or len(v) < 2 or statistics.median(v) == 0:
+            return "-"
+        return f"{100 * (max(v) - min(v)) / abs(statistics.median(v)):.0f}%"
+
+    head = ["metric", "unit", "Apache", "swzk", "swzk/Apache", "target", "met", "n", "spread A/s"]
     rows = []
     for metric, label, unit, kind, target in TABLE:
         a, s = med(metric, "apache"), med(metric, "swzk")
@@ -318,7 +325,8 @@ def cmd_report(args) -> None:
             tgt, ok = "", None
         n = max(len(values.get((metric, "apache"), [])), len(values.get((metric, "swzk"), [])))
         rows.append([label, unit, fmt(a), fmt(s), "-" if ratio is None else f"{ratio:.2f}x", tgt,
-                     "" if ok is None else ("yes" if ok else "NO"), str(n)])
+                     "" if ok is None else ("yes" if ok else "NO"), str(n),
+                     f"{spread(metric, 'apache')}/{spread(metric, 'swzk')}"])
     widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
     lines = [" | ".join(c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(r))
              for r in [head] + rows]
