@@ -23,7 +23,8 @@ struct TestServerError: Error, CustomStringConvertible {
 /// on the same port. Both backends use tickTime 2000 (sessions of 4…40 s) and allow TTL nodes.
 final class TestServer: @unchecked Sendable {
     let backend: Backend
-    let port: Int
+    /// 0 until a swzk backend has bound its OS-chosen port; a restart binds the same one again.
+    private(set) var port: Int
     private var runtime: ServerRuntime?
     private let directory: URL
 
@@ -37,9 +38,20 @@ final class TestServer: @unchecked Sendable {
 
     /// Starts a fresh server of `backend` on a free port.
     static func start(_ backend: Backend) async throws -> TestServer {
-        let server = TestServer(backend: backend, port: try await freePort())
-        try await server.launch()
-        return server
+        // swzk binds port 0 itself; Apache gets a port asked of the OS just before, which another
+        // process can take in between, so its start is tried again on a new port.
+        var lastError: (any Error)?
+        for _ in 0..<3 {
+            let server = TestServer(backend: backend, port: backend == .swzk ? 0 : try await freePort())
+            do {
+                try await server.launch()
+                return server
+            } catch {
+                lastError = error
+                await server.destroy()
+            }
+        }
+        throw lastError!
     }
 
     private func launch() async throws {
@@ -54,7 +66,8 @@ final class TestServer: @unchecked Sendable {
             let runtime = ServerRuntime(core: ServerCore(settings: settings, now: SystemClock.now()), info: info,
                                         logStore: InMemoryLogStore(), maxFrameBytes: Limits.juteMaxBufferDefault,
                                         logger: logger, clientThreads: 1)
-            try await runtime.start(host: "127.0.0.1", port: port)
+            let address = try await runtime.start(host: "127.0.0.1", port: port)
+            if port == 0 { port = address.port ?? 0 }
             self.runtime = runtime
         case .apache:
             let script = try Self.apacheScript()
