@@ -90,7 +90,7 @@ extension ClientIntegrationTests {
                 try await events.wait(for: 2)
                 let other = try await ZooKeeperClient.connect(server.connectString, sessionTimeout: .seconds(10))
                 switch backend {
-                case .swzk:
+                case .swzk, .swzkIOThreads:
                     var filler = 0
                     while try await other.createWithStat("/filler-\(filler)").stat.czxid < seen { filler += 1 }
                     try await events.waitFinished()

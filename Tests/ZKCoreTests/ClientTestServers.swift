@@ -7,8 +7,12 @@ import Testing
 
 /// Which server a client integration test runs against.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    /// swzk's `ServerRuntime` in this process, with an in-memory log.
+    /// swzk's `ServerRuntime` in this process, with an in-memory log; connections on the core's
+    /// event loop (the default).
     case swzk
+    /// The same with two event-loop threads for connections (`swzk.ioThreads=2`), so every
+    /// request and reply crosses threads.
+    case swzkIOThreads = "swzk-io-threads"
     /// Apache ZooKeeper 3.8, started with `shared/tools/apache-zk.sh`.
     case apache
     var testDescription: String { rawValue }
@@ -42,7 +46,7 @@ final class TestServer: @unchecked Sendable {
         // process can take in between, so its start is tried again on a new port.
         var lastError: (any Error)?
         for _ in 0..<3 {
-            let server = TestServer(backend: backend, port: backend == .swzk ? 0 : try await freePort())
+            let server = TestServer(backend: backend, port: backend == .apache ? try await freePort() : 0)
             do {
                 try await server.launch()
                 return server
@@ -56,7 +60,7 @@ final class TestServer: @unchecked Sendable {
 
     private func launch() async throws {
         switch backend {
-        case .swzk:
+        case .swzk, .swzkIOThreads:
             var settings = ServerSettings(tickMs: 2000)
             settings.extendedTypesEnabled = true
             var logger = Logger(label: "swzk.test.server")
@@ -65,7 +69,7 @@ final class TestServer: @unchecked Sendable {
             info.clientPort = port
             let runtime = ServerRuntime(core: ServerCore(settings: settings, now: SystemClock.now()), info: info,
                                         logStore: InMemoryLogStore(), maxFrameBytes: Limits.juteMaxBufferDefault,
-                                        logger: logger, clientThreads: 1)
+                                        logger: logger, clientThreads: backend == .swzkIOThreads ? 2 : 0)
             let address = try await runtime.start(host: "127.0.0.1", port: port)
             if port == 0 { port = address.port ?? 0 }
             self.runtime = runtime
@@ -82,7 +86,7 @@ final class TestServer: @unchecked Sendable {
     /// Stops the server (Apache keeps its data directory, so a restart finds its sessions).
     func stop() async {
         switch backend {
-        case .swzk:
+        case .swzk, .swzkIOThreads:
             await runtime?.shutdown()
             runtime = nil
         case .apache:

@@ -60,6 +60,7 @@ import Testing
             4lw.commands.whitelist=stat, ruok ,conf
             snapCount=5000
             preAllocSize=1024
+            swzk.ioThreads=3
             autopurge.snapRetainCount=5
             autopurge.purgeInterval=24
             initLimit=10
@@ -98,6 +99,7 @@ import Testing
         var expected = ServerConfig(dataDir: "/data/zk")
         expected.tickTime = .milliseconds(2000)
         expected.dataLogDir = "/logs/zk"
+        expected.ioThreads = 3
         expected.clientPort = 2182
         expected.clientPortAddress = "127.0.0.1"
         expected.secureClientPort = 2281

@@ -119,6 +119,48 @@ final class FaultyIO: @unchecked Sendable {
         #expect(try TxnLogReader(directory: dir.path).readAll().map(\.entry) == Array(entries[..<written]))
     }
 
+    @Test func appendIfIdleWritesOnTheCallersThreadOnlyWhenTheWriterIsIdle() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let faults = FaultyIO()
+        let entered = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        faults.blockFirstSync = (entered, release)
+        let store = try FileLogStore(directory: dir.path, preAllocSize: 65536, forceSync: true, io: faults.io)
+        let entries = sampleEntries(count: 4)
+        let done = DispatchSemaphore(value: 0)
+        store.append(loggedTxns(entries[0..<1])) { _ in done.signal() }
+        entered.wait()  // the writer thread is inside its fsync: busy
+        #expect(store.appendIfIdle(loggedTxns(entries[1..<2])) == nil)
+        release.signal()
+        done.wait()
+        // Idle now: the caller writes and syncs the batch itself.
+        let direct = store.appendIfIdle(loggedTxns(entries[1..<2]))
+        #expect(try direct?.get() == Zxid(2))
+        #expect(faults.syncs.current == 2)
+        // Queued appends after a direct one keep zxid order in the file.
+        store.append(loggedTxns(entries[2..<4])) { _ in done.signal() }
+        done.wait()
+        store.close()
+        #expect(try TxnLogReader(directory: dir.path).readAll().map(\.entry) == entries)
+    }
+
+    @Test func appendIfIdleReportsAFailedSyncAndTheStoreStaysFailed() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let faults = FaultyIO()
+        faults.failSync = (1, EIO)
+        let store = try FileLogStore(directory: dir.path, preAllocSize: 65536, forceSync: true, io: faults.io)
+        let entries = sampleEntries(count: 2)
+        let result = store.appendIfIdle(loggedTxns(entries[0..<1]))
+        #expect(throws: LogError.self) { try result?.get() }
+        let later = Locked<Result<Zxid, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        store.append(loggedTxns(entries[1..<2])) { r in later.withLock { $0 = r }; done.signal() }
+        done.wait()
+        store.close()
+        #expect(throws: LogError.self) { try later.current?.get() }
+    }
+
     @Test func rollIsQueuedInOrderWithAppends() throws {
         let dir = try TempDirectory()
         defer { dir.remove() }

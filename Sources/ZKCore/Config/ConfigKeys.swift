@@ -107,6 +107,7 @@ enum ConfigKeys {
             b.config.snapCount = max(count, 2)
         },
         "preAllocSize": { b, s throws(ConfigError) in b.config.preAllocSizeKiB = try s.integer(atLeast: 0) },
+        "swzk.ioThreads": { b, s throws(ConfigError) in b.config.ioThreads = try s.integer(atLeast: 0) },
         "forceSync": { b, s throws(ConfigError) in b.config.forceSync = try s.yesNo() },
         "globalOutstandingLimit": { b, s throws(ConfigError) in b.config.globalOutstandingLimit = try s.integer(atLeast: 1) },
         "4lw.commands.whitelist": { b, s throws(ConfigError) in b.whitelist = s },

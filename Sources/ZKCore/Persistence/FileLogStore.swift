@@ -14,6 +14,10 @@ import NIOConcurrencyHelpers
 /// batches arriving meanwhile gather into the next group. `roll()` is queued in the same order:
 /// batches before it end the current file, batches after it start a new one.
 ///
+/// `appendIfIdle` is the short way for a lone write on an idle server: when nothing is queued and
+/// the writer thread is not writing, the caller writes and syncs the batch itself (saving the hop
+/// to the writer thread and back); otherwise it declines and the caller uses `append`.
+///
 /// Failure is final. When a write or sync fails (ENOSPC, EIO, …), the batches of that group and
 /// every batch queued or appended later get `.failure(LogError.io(…))`; nothing is retried,
 /// rewritten or truncated, so bytes already on disk stay as they are, and success is never
@@ -28,13 +32,16 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
         case roll
     }
 
-    /// Queue state, guarded by `condition`, whose value is 1 while there is work or a close pending.
+    /// Queue state, guarded by `condition`, whose value is 1 while there is work or a close pending
+    /// and nobody is writing (`wakeValue`).
     private let condition = ConditionLock(value: 0)
     private var queue: [Operation] = []
     private var closing = false
+    /// True while the writer thread or an `appendIfIdle` caller owns `writer`, `failure` and `lastZxid`.
+    private var writing = false
     private let finished = ConditionLock(value: 0)
 
-    /// Touched only by the writer thread.
+    /// Touched only by whoever set `writing` (the writer thread, or an `appendIfIdle` caller).
     private let writer: TxnLogWriter
     private var failure: LogError?
     private var lastZxid = Zxid.none
@@ -74,8 +81,39 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
             return
         }
         queue.append(.append(txns, synced))
-        condition.unlock(withValue: 1)
+        condition.unlock(withValue: wakeValue)
     }
+
+    public func appendIfIdle(_ txns: [LoggedTxn]) -> Result<Zxid, any Error>? {
+        condition.lock()
+        guard !closing, !writing, queue.isEmpty else {
+            condition.unlock()
+            return nil
+        }
+        writing = true
+        // The value is already 0 (nothing queued, nobody writing); a plain unlock does not
+        // broadcast, so the sleeping writer thread is not woken for nothing.
+        condition.unlock()
+        if failure == nil {
+            do {
+                for txn in txns {
+                    try writer.append(TxnLogEntry(header: txn.header, body: txn.body, digest: txn.digest))
+                }
+                try writer.sync()
+            } catch {
+                failure = error
+            }
+        }
+        lastZxid = txns.last?.zxid ?? lastZxid
+        let result: Result<Zxid, any Error> = failure.map { .failure($0) } ?? .success(lastZxid)
+        condition.lock()
+        writing = false
+        if wakeValue == 1 { condition.unlock(withValue: 1) } else { condition.unlock() }
+        return result
+    }
+
+    /// The condition's value for the current state (call with the lock held).
+    private var wakeValue: Int { (!queue.isEmpty || closing) && !writing ? 1 : 0 }
 
     public func roll() {
         condition.lock()
@@ -84,7 +122,7 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
             return
         }
         queue.append(.roll)
-        condition.unlock(withValue: 1)
+        condition.unlock(withValue: wakeValue)
     }
 
     /// Writes and syncs everything queued, answers every callback, closes the file and stops the
@@ -94,7 +132,7 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
     public func close() {
         condition.lock()
         closing = true
-        condition.unlock(withValue: 1)
+        condition.unlock(withValue: wakeValue)
         finished.lock(whenValue: 1)
         finished.unlock()
     }
@@ -106,11 +144,17 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
             condition.lock(whenValue: 1)
             let operations = queue
             queue.removeAll()
-            let stop = closing && operations.isEmpty
-            // Stay runnable while closing so the loop comes back to see the queue empty.
-            condition.unlock(withValue: closing ? 1 : 0)
-            if stop { break }
+            if closing && operations.isEmpty {
+                condition.unlock()
+                break
+            }
+            writing = true
+            condition.unlock(withValue: 0)
             process(operations)
+            condition.lock()
+            writing = false
+            // Stays 1 while closing, so the loop comes back to see the queue empty.
+            condition.unlock(withValue: wakeValue)
         }
         if failure == nil {
             do { try writer.close() } catch { failure = error }

@@ -12,13 +12,19 @@ public struct LoadReport: Sendable {
     public var tailsIgnored: [String] = []
     public var digestMismatches: [Zxid] = []
     public var lastZxid: Zxid = .zero
-    /// The snapshot written after loading, as ZooKeeper's `loadData` writes one.
+    /// The snapshot written while loading: only when no snapshot was found, so that the logs the
+    /// server is about to write always have a snapshot to start from.
     public var snapshotWritten: String?
+    /// True when the log held txns newer than the loaded snapshot: the runtime then writes a
+    /// fresh snapshot in the background once it serves (ZooKeeper's `loadData` writes it before
+    /// serving; the files on disk already hold everything, so it only shortens the next start).
+    public var snapshotWanted = false
 }
 
-/// Loads the database at start-up (ZooKeeper's `FileTxnSnapLog.restore` then `takeSnapshot`):
-/// the newest snapshot that passes its checks, every log txn after it, a cut of a torn last
-/// record, and a fresh snapshot of the result.
+/// Loads the database at start-up (ZooKeeper's `FileTxnSnapLog.restore`): the newest snapshot
+/// that passes its checks, every log txn after it, and a cut of a torn last record. A directory
+/// without a snapshot gets one of the loaded tree at once; otherwise the fresh snapshot
+/// ZooKeeper's `loadData` takes is left to the runtime (`LoadReport.snapshotWanted`).
 public enum DatabaseLoader {
     /// Why the database cannot be loaded; one line naming the file and offset where there is one.
     public struct LoadError: Error, CustomStringConvertible {
@@ -74,13 +80,17 @@ public enum DatabaseLoader {
         report.txnsReplayed = state.txnsReplayed
         report.digestMismatches = state.digestMismatches
         report.lastZxid = state.tree.lastProcessedZxid
-        do {
-            report.snapshotWritten = try SnapshotFile.write(
-                tree: state.tree, sessions: state.sessions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                to: directory.snapDir, compression: config.snapshotCompression, digestEnabled: config.digestEnabled,
-                sync: config.forceSync)
-        } catch {
-            throw LoadError(description: "cannot write the start-up snapshot: \(error)")
+        if recovery.snapshot == nil {
+            do {
+                report.snapshotWritten = try SnapshotFile.write(
+                    tree: state.tree, sessions: state.sessions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                    to: directory.snapDir, compression: config.snapshotCompression,
+                    digestEnabled: config.digestEnabled, sync: config.forceSync)
+            } catch {
+                throw LoadError(description: "cannot write the start-up snapshot: \(error)")
+            }
+        } else {
+            report.snapshotWanted = state.txnsReplayed > 0
         }
         return (state, report)
     }

@@ -13,7 +13,12 @@ import NIOPosix
 public final class ServerRuntime: @unchecked Sendable {
     public let coreLoop: any EventLoop
     private let coreGroup: MultiThreadedEventLoopGroup
+    /// The loops connections run on; `coreGroup` itself when `clientThreads` is 0.
     private let clientGroup: MultiThreadedEventLoopGroup
+    private let sharedGroup: Bool
+    /// True while the core's inputs or actions are being handled, so that a connection event
+    /// raised from inside (a close answering a request) queues behind instead of nesting.
+    private var handling = false
     private var core: ServerCore
     private var channels: [ConnectionID: any Channel] = [:]
     private let logStore: any LogStore
@@ -38,7 +43,7 @@ public final class ServerRuntime: @unchecked Sendable {
 
     /// Creates the runtime; nothing listens until `start`.
     public init(core: ServerCore, info: ServerInfo, logStore: any LogStore, maxFrameBytes: Int, logger: Logger,
-                persistence: PersistenceSettings? = nil, clientThreads: Int = System.coreCount) {
+                persistence: PersistenceSettings? = nil, clientThreads: Int = 0) {
         self.core = core
         self.persistence = persistence
         snapshotTrigger = SnapshotTrigger(snapCount: persistence?.snapCount ?? Limits.snapCountDefault)
@@ -47,13 +52,16 @@ public final class ServerRuntime: @unchecked Sendable {
         self.maxFrameBytes = maxFrameBytes
         self.logger = logger
         coreGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, clientThreads))
+        sharedGroup = clientThreads <= 0
+        clientGroup = sharedGroup ? coreGroup : MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
         coreLoop = coreGroup.next()
     }
 
     /// Binds the client port and starts the session/connection timer; returns the bound address.
+    /// `snapshot` starts a background snapshot of the loaded tree once serving (recovery replayed
+    /// txns that no snapshot holds yet).
     @discardableResult
-    public func start(host: String, port: Int) async throws -> SocketAddress {
+    public func start(host: String, port: Int, snapshot: Bool = false) async throws -> SocketAddress {
         let bootstrap = ServerBootstrap(group: clientGroup)
             .serverChannelOption(ChannelOptions.backlog, value: 511)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -68,13 +76,16 @@ public final class ServerRuntime: @unchecked Sendable {
         let channel = try await bootstrap.bind(host: host, port: port).get()
         serverChannel = channel
         ticker = coreLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] _ in
-            perform(core.tick(now: SystemClock.now()))
+            onCore { [self] in perform(core.tick(now: SystemClock.now())) }
         }
         if let persistence, persistence.purgeInterval > .zero {
             let interval = TimeAmount.milliseconds(persistence.purgeInterval.milliseconds)
             purgeTask = coreLoop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { [self] _ in
                 backgroundQueue.async { [self] in purge(persistence) }
             }
+        }
+        if snapshot {
+            coreLoop.execute { [self] in startSnapshot() }
         }
         guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
         return address
@@ -91,7 +102,7 @@ public final class ServerRuntime: @unchecked Sendable {
         for channel in open { try? await channel.close() }
         backgroundQueue.sync {}
         logStore.close()
-        try? await clientGroup.shutdownGracefully()
+        if !sharedGroup { try? await clientGroup.shutdownGracefully() }
         try? await coreGroup.shutdownGracefully()
     }
 
@@ -106,13 +117,30 @@ public final class ServerRuntime: @unchecked Sendable {
 
     /// Hands a batch of inputs to the core; `register` binds a new connection's channel first.
     func submit(_ inputs: [CoreInput], register: (ConnectionID, any Channel)? = nil) {
-        coreLoop.execute { [self] in
+        onCore { [self] in
             if let (id, channel) = register {
                 channels[id] = channel
                 if readingPaused { channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in } }
             }
             if case .closed(let id)? = inputs.first, inputs.count == 1 { channels[id] = nil }
             perform(core.received(inputs, now: SystemClock.now()))
+        }
+    }
+
+    /// Runs `body` on the core loop: at once when called there outside the core's own handling
+    /// (a connection that lives on the core loop costs no thread hop), else queued behind it.
+    private func onCore(_ body: @escaping () -> Void) {
+        if coreLoop.inEventLoop && !handling {
+            handling = true
+            body()
+            handling = false
+        } else {
+            coreLoop.execute { [self] in
+                let outer = handling
+                handling = true
+                body()
+                handling = outer
+            }
         }
     }
 
@@ -171,7 +199,7 @@ public final class ServerRuntime: @unchecked Sendable {
                 channels[id] = nil
                 logger.debug("closing connection", metadata: ["connection": "\(id)", "reason": "\(closeReason)"])
             }
-            channel.eventLoop.execute {
+            let deliver = {
                 guard !messages.isEmpty else {
                     if closeReason != nil { channel.close(promise: nil) }
                     return
@@ -183,24 +211,35 @@ public final class ServerRuntime: @unchecked Sendable {
                 let written = channel.writeAndFlush(buffer)
                 if closeReason != nil { written.whenComplete { _ in channel.close(promise: nil) } }
             }
+            if channel.eventLoop.inEventLoop { deliver() } else { channel.eventLoop.execute(deliver) }
         }
         if !persists.isEmpty {
-            logStore.append(persists) { [self] result in
-                coreLoop.execute { [self] in
-                    switch result {
-                    case .success(let zxid):
-                        perform(core.logSynced(through: zxid, now: SystemClock.now()))
-                    case .failure(let error):
-                        if !logFailed {
-                            logFailed = true
-                            logger.error("transaction log write failed, writes are no longer acknowledged: \(error)")
-                        }
-                    }
+            // A lone write on an idle store is synced right here: that saves two thread hops,
+            // which is most of an idle server's write latency besides the fsync itself. Anything
+            // bigger goes to the writer thread, where batches arriving meanwhile share one fsync.
+            if persists.count == 1, let result = logStore.appendIfIdle(persists) {
+                logged(result)
+            } else {
+                logStore.append(persists) { [self] result in
+                    onCore { [self] in logged(result) }
                 }
             }
             if persistence != nil, snapshotTrigger.logged(persists.count) {
                 logStore.roll()
                 startSnapshot()
+            }
+        }
+    }
+
+    /// Answers the writes of a batch the log made durable, or stops acknowledging writes.
+    private func logged(_ result: Result<Zxid, any Error>) {
+        switch result {
+        case .success(let zxid):
+            perform(core.logSynced(through: zxid, now: SystemClock.now()))
+        case .failure(let error):
+            if !logFailed {
+                logFailed = true
+                logger.error("transaction log write failed, writes are no longer acknowledged: \(error)")
             }
         }
     }

@@ -75,16 +75,20 @@ struct ServerCommand: AsyncParsableCommand {
         let loadStarted = SystemClock.monotonicNanos()
         let recovered: RecoveredState
         let logStore: FileLogStore
+        let snapshotWanted: Bool
         do {
             let (state, report) = try DatabaseLoader.load(persistence.directory, config: config)
             recovered = state
+            snapshotWanted = report.snapshotWanted
             for skipped in report.skippedSnapshots { logger.warning("snapshot passed over: \(skipped)") }
             for tail in report.tailsCut { logger.warning("cut a torn log end: \(tail)") }
             for tail in report.tailsIgnored { logger.warning("torn log end in an older file: \(tail)") }
             for zxid in report.digestMismatches { logger.warning("tree digest differs from the log after \(zxid)") }
             let ms = (SystemClock.monotonicNanos() - loadStarted) / 1_000_000
             let loaded = "loaded \(report.snapshotFile ?? "an empty database") and \(report.txnsReplayed) txns "
-                + "up to zxid \(report.lastZxid) in \(ms) ms; wrote \(report.snapshotWritten ?? "no snapshot")"
+                + "up to zxid \(report.lastZxid) in \(ms) ms; "
+                + (report.snapshotWritten.map { "wrote \($0)" }
+                   ?? (report.snapshotWanted ? "a snapshot follows in the background" : "the snapshot is current"))
             logger.info("\(loaded)")
             logStore = try FileLogStore(config: config)
         } catch {
@@ -92,10 +96,10 @@ struct ServerCommand: AsyncParsableCommand {
         }
         let core = ServerCore(settings: settings, recovered: recovered, now: SystemClock.now())
         let runtime = ServerRuntime(core: core, info: info, logStore: logStore, maxFrameBytes: config.juteMaxBuffer,
-                                    logger: logger, persistence: persistence)
+                                    logger: logger, persistence: persistence, clientThreads: config.ioThreads)
         let address: SocketAddressDescription
         do {
-            address = SocketAddressDescription(try await runtime.start(host: endpoint.host, port: endpoint.port))
+            address = SocketAddressDescription(try await runtime.start(host: endpoint.host, port: endpoint.port, snapshot: snapshotWanted))
         } catch {
             await runtime.shutdown()
             fail("cannot listen on \(endpoint.host):\(endpoint.port): \(error)")
