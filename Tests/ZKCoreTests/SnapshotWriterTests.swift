@@ -227,6 +227,42 @@ struct SnapshotWriterTests {
         #expect(snap.digest == tree.digest)
     }
 
+    @Test("Fuzzy with a child set too large to sort: walked unsorted while it changes, replay converges")
+    func fuzzyBulkChildren() throws {
+        let driver = sampleSnapshotDriver()
+        driver.create("/wide", "")
+        let width = SnapshotWriter.bulkChildren + 500
+        for i in 0..<width { driver.create("/wide/c\(i)", "v") }
+        let tree = driver.tree
+        let startLog = driver.log.count
+        let startPaths = Set(tree.nodes.keys)
+        var writer = SnapshotWriter(tree: tree, sessions: sessions)
+        var bytes: [UInt8] = []
+        var step = 0
+        var deleted: Set<String> = []
+        while let chunk = writer.nextChunk(maxNodes: 500) {
+            bytes += chunk
+            step += 1
+            // The set being walked changes under the walk: deletes, creates, data changes.
+            driver.delete("/wide/c\(step * 7)"); deleted.insert("/wide/c\(step * 7)")
+            driver.create("/wide/late\(step)", "new")
+            driver.setData("/wide/c\(step * 7 + 1)", "changed")
+        }
+        #expect(step > 20)
+        let restored = try SnapshotReader.decode(bytes, zxid: writer.zxid)
+        let snap = restored.tree
+        snap.checkInvariants()
+        for (path, node) in snap.nodes {
+            #expect(node.stat.czxid <= writer.zxid.rawValue, "\(path) created after the start")
+            #expect(startPaths.contains(path))
+        }
+        let missing = startPaths.subtracting(deleted).filter { snap.node(at: $0) == nil }
+        #expect(missing.isEmpty, "\(missing.count) nodes missing, e.g. \(missing.first ?? "")")
+        for txn in driver.log[startLog...] { txn.apply(to: snap) }
+        expectSameTree(tree, snap)
+        #expect(snap.digest == tree.digest)
+    }
+
     @Test("gz: the file is gzip, named .gz, smaller, and reads back equal")
     func gzipRoundTrip() throws {
         let dir = try makeSnapshotTempDir("gz")

@@ -11,19 +11,28 @@ public struct ACLCache: Sendable {
     private var keys: [[ACL]: Int64] = [:]
     private(set) var references: [Int64: Int] = [:]
     private(set) var lastKey: Int64 = 0
+    /// The list interned last and its key: nodes mostly come in runs with the same ACL, and
+    /// comparing with it (an identity check when it is the same array) skips hashing the list.
+    private var recent: (acl: [ACL], key: Int64)?
 
     public init() {}
 
     /// Returns the key for `acl`, adding it if new, and counts one more reference.
     public mutating func intern(_ acl: [ACL]) -> Int64 {
+        if let recent, recent.acl == acl {
+            references[recent.key, default: 0] += 1
+            return recent.key
+        }
         if let key = keys[acl] {
             references[key, default: 0] += 1
+            recent = (acl, key)
             return key
         }
         lastKey += 1
         lists[lastKey] = acl
         keys[acl] = lastKey
         references[lastKey] = 1
+        recent = (acl, lastKey)
         return lastKey
     }
 
@@ -38,6 +47,7 @@ public struct ACLCache: Sendable {
         guard key != Self.openUnsafeKey, let count = references[key] else { return }
         if count <= 1 {
             references[key] = nil
+            if recent?.key == key { recent = nil }
             if let list = lists.removeValue(forKey: key) { keys[list] = nil }
         } else {
             references[key] = count - 1
@@ -46,6 +56,7 @@ public struct ACLCache: Sendable {
 
     /// Installs a list under a known key (snapshot restore).
     public mutating func restore(key: Int64, acl: [ACL]) {
+        if let recent, recent.key == key || recent.acl == acl { self.recent = nil }
         lists[key] = acl
         keys[acl] = key
         references[key] = references[key] ?? 0
@@ -62,6 +73,7 @@ public struct ACLCache: Sendable {
     public mutating func purgeUnused() {
         for (key, count) in references where count <= 0 {
             references[key] = nil
+            if recent?.key == key { recent = nil }
             if let list = lists.removeValue(forKey: key), keys[list] == key { keys[list] = nil }
         }
     }

@@ -117,19 +117,18 @@ public final class DataTree {
                            triggers: inout [WatchTrigger]) throws(ErrorCode) -> DataNode {
         let parentPath = Self.parentPath(path)
         guard let parent = nodes[parentPath] else { throw .noNode }
-        let name = Self.name(path)
-        if parent.children.contains(name) {
+        // The child list is not part of the digest, so it changes outside `update`.
+        guard parent.children.insert(Self.name(path)).inserted else {
             // A fuzzy snapshot may already hold the node: still move the parent's counters forward.
             raiseParent(parent, at: parentPath, cversion: parentCVersion, zxid: zxid)
             throw .nodeExists
         }
         let newCVersion = parentCVersion == -1 ? parent.stat.cversion &+ 1 : parentCVersion
-        update(parent, at: parentPath) { p in
-            if newCVersion > p.stat.cversion {
+        if newCVersion > parent.stat.cversion {
+            update(parent, at: parentPath) { p in
                 p.stat.cversion = newCVersion
                 p.stat.pzxid = zxid.rawValue
             }
-            p.children.insert(name)
         }
         var stat = StatPersisted()
         stat.czxid = zxid.rawValue; stat.mzxid = zxid.rawValue; stat.pzxid = zxid.rawValue

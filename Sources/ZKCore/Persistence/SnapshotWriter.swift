@@ -26,7 +26,9 @@
 public struct SnapshotWriter {
     /// How children of one node are ordered in the file; any order is valid for readers.
     public enum ChildOrder {
-        /// By name (deterministic output; the default).
+        /// By name (deterministic output; the default), except for a node with more than
+        /// `bulkChildren` children: those are walked in their set's own order, as ZooKeeper walks
+        /// its HashSet, since sorting a million names would stall the core's loop in one step.
         case sorted
         /// The given order per parent path (e.g. a file's own order from `RestoredSnapshot.childOrder`),
         /// then any other children by name.
@@ -42,7 +44,38 @@ public struct SnapshotWriter {
         var prefix: String
         var names: [String]
         var next = 0
+        /// A large child set taken as it was (a copy-on-write reference, not a copy) and walked
+        /// by index instead of `names`.
+        var bulk: Set<String>?
+        var bulkIndex: Set<String>.Index?
+
+        init(prefix: String, names: [String]) {
+            self.prefix = prefix
+            self.names = names
+        }
+
+        init(prefix: String, bulk: Set<String>) {
+            self.prefix = prefix
+            names = []
+            self.bulk = bulk
+            bulkIndex = bulk.startIndex
+        }
+
+        /// The next child name, or nil when the frame is done.
+        mutating func nextName() -> String? {
+            if let set = bulk, let index = bulkIndex {
+                guard index != set.endIndex else { return nil }
+                bulkIndex = set.index(after: index)
+                return set[index]
+            }
+            guard next < names.count else { return nil }
+            next += 1
+            return names[next - 1]
+        }
     }
+
+    /// Child sets larger than this are not sorted (see `ChildOrder.sorted`).
+    public static let bulkChildren = 10_000
 
     private let tree: DataTree
     private let sessions: [(id: SessionID, timeoutMs: Int32)]
@@ -150,12 +183,10 @@ public struct SnapshotWriter {
         var written = 0
         while written < limit, !stack.isEmpty {
             let top = stack.count - 1
-            guard stack[top].next < stack[top].names.count else {
+            guard let name = stack[top].nextName() else {
                 stack.removeLast()
                 continue
             }
-            let name = stack[top].names[stack[top].next]
-            stack[top].next += 1
             let path = stack[top].prefix + "/" + name
             // Deleted since the walk started: nothing to write. Created after the start: replay
             // recreates it and everything below it, so leave the whole subtree out.
@@ -171,6 +202,10 @@ public struct SnapshotWriter {
         let names: [String]
         switch childOrder {
         case .sorted:
+            if node.children.count > Self.bulkChildren {
+                stack.append(Frame(prefix: prefix, bulk: node.children))
+                return
+            }
             names = node.children.sorted()
         case .given(let order):
             let listed = (order[parentPath] ?? []).filter { node.children.contains($0) }

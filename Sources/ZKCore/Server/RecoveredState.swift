@@ -16,6 +16,9 @@ public struct RecoveredState {
     /// its zxid the tree holds a mix of older and newer changes, so, as ZooKeeper does, txn digests
     /// are compared only after that point, and at that point with the snapshot's own digest.
     private var snapshotDigest: SnapshotDigest?
+    /// Watch triggers the tree reports; recovery has no watchers, so they are dropped (one array
+    /// reused for every txn).
+    private var triggers: [WatchTrigger] = []
 
     public init(tree: DataTree = DataTree(), sessions: [SessionID: Int32] = [:], snapshotDigest: SnapshotDigest? = nil) {
         self.tree = tree
@@ -35,7 +38,7 @@ public struct RecoveredState {
         default:
             break
         }
-        var triggers: [WatchTrigger] = []
+        triggers.removeAll(keepingCapacity: true)
         _ = tree.apply(header, entry.body, triggers: &triggers)
         txnsReplayed += 1
         let zxid = Zxid(header.zxid)
