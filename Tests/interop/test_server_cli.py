@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,36 @@ def test_signal_stops_the_server_cleanly(tmp_path, sig):
         server.stop()
 
 
+@pytest.mark.parametrize("threads", ["0", "2"])
+def test_io_threads_setting_serves_reads_writes_and_watches(tmp_path, threads):
+    """Connections on the core's loop (0, the default) and on I/O threads of their own (2)."""
+    from kazoo.client import KazooClient
+    server = zkservers.start_swzk(tmp_path / f"io{threads}", {"swzk.ioThreads": threads})
+    clients = [KazooClient(hosts=f"127.0.0.1:{server.port}", timeout=10.0) for _ in range(3)]
+    try:
+        assert "unknown key" not in server.log_tail()
+        for c in clients:
+            c.start(timeout=15)
+        a, b, c = clients
+        events = []
+        b.get("/", watch=lambda e: None)
+        b.exists("/w", watch=events.append)
+        a.create("/w", b"x")
+        for i in range(200):
+            a.create(f"/w/n{i}", str(i).encode())
+        assert sorted(c.get_children("/w"), key=lambda n: int(n[1:])) == [f"n{i}" for i in range(200)]
+        assert c.get("/w/n199")[0] == b"199"
+        deadline = time.monotonic() + 10
+        while not events and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [(e.type, e.path) for e in events] == [("CREATED", "/w")]
+    finally:
+        for c in clients:
+            c.stop()
+            c.close()
+        server.stop()
+
+
 def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(zkservers.swzk_bin()), *args], capture_output=True, text=True,
                           timeout=30, cwd=tmp_path)
@@ -36,6 +67,7 @@ def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
     (["tickTime=abc", "dataDir=/tmp/x", "clientPort=2181"], 1, "tickTime"),
     (["tickTime=2000", "dataDir=/tmp/x", "clientPort=99999"], 3, "clientPort"),
     (["tickTime=2000", "dataDir=/tmp/x", "clientPort=2181", "maxClientCnxns=-5"], 4, "maxClientCnxns"),
+    (["tickTime=2000", "dataDir=/tmp/x", "clientPort=2181", "swzk.ioThreads=-1"], 4, "swzk.ioThreads"),
 ])
 def test_bad_value_is_one_line_naming_file_line_and_key(tmp_path, lines, line_no, key):
     cfg = tmp_path / "zoo.cfg"

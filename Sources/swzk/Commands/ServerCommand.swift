@@ -14,6 +14,9 @@ struct ServerCommand: AsyncParsableCommand {
             127.0.0.1:2181 with its data directory under $XDG_DATA_HOME/swzk/data \
             (~/.local/share/swzk/data), and says so on stderr.
 
+            Besides ZooKeeper's keys it reads swzk.ioThreads=N: run client connections on N \
+            event-loop threads of their own instead of on the server core's loop (the default, 0).
+
             Examples:
               swzk server
               swzk server -c /etc/zookeeper/conf/zoo.cfg
