@@ -30,6 +30,8 @@ final class FaultyIO: @unchecked Sendable {
     var failSync: (call: Int, errno: Int32)?
     /// Signalled when the first sync starts; the sync then waits for `release`.
     var blockFirstSync: (entered: DispatchSemaphore, release: DispatchSemaphore)?
+    /// Microseconds every sync takes at least (a slow disk).
+    var syncDelay: UInt32 = 0
 
     var io: LogFileIO {
         LogFileIO(write: { [self] fd, bytes, offset in
@@ -43,6 +45,7 @@ final class FaultyIO: @unchecked Sendable {
                 blockFirstSync.release.wait()
             }
             if let failSync, failSync.call == n { return failSync.errno }
+            if syncDelay > 0 { usleep(syncDelay) }
             return LogFileIO.posix.sync(fd)
         })
     }
@@ -145,6 +148,24 @@ final class FaultyIO: @unchecked Sendable {
         // Queued appends after a direct one keep zxid order in the file.
         store.append(loggedTxns(entries[2..<4])) { _ in done.signal() }
         done.wait()
+        store.close()
+        #expect(try TxnLogReader(directory: dir.path).readAll().map(\.entry) == entries)
+    }
+
+    @Test func aSlowSyncTurnsTheShortWayOffSoTheCallerDoesNotWaitOnTheDisk() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let faults = FaultyIO()
+        faults.syncDelay = 5_000  // 5 ms: above FileLogStore.slowSyncNanos
+        let store = try FileLogStore(directory: dir.path, preAllocSize: 65536, forceSync: true, io: faults.io)
+        let entries = sampleEntries(count: 3)
+        #expect(try store.appendIfIdle(loggedTxns(entries[0..<1]))?.get() == Zxid(1))
+        // The store is idle, but its last sync was slow: it declines for a while.
+        #expect(store.appendIfIdle(loggedTxns(entries[1..<2])) == nil)
+        let done = DispatchSemaphore(value: 0)
+        store.append(loggedTxns(entries[1..<3])) { _ in done.signal() }
+        done.wait()
+        #expect(store.appendIfIdle(loggedTxns(entries[2..<3])) == nil)
         store.close()
         #expect(try TxnLogReader(directory: dir.path).readAll().map(\.entry) == entries)
     }

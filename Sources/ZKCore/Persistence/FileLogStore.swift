@@ -16,7 +16,9 @@ import NIOConcurrencyHelpers
 ///
 /// `appendIfIdle` is the short way for a lone write on an idle server: when nothing is queued and
 /// the writer thread is not writing, the caller writes and syncs the batch itself (saving the hop
-/// to the writer thread and back); otherwise it declines and the caller uses `append`.
+/// to the writer thread and back); otherwise it declines and the caller uses `append`. It also
+/// declines for a while after any sync took longer than `slowSyncNanos`: the caller is the core's
+/// event loop, which must not sit in a stalling disk while reads wait behind it.
 ///
 /// Failure is final. When a write or sync fails (ENOSPC, EIO, …), the batches of that group and
 /// every batch queued or appended later get `.failure(LogError.io(…))`; nothing is retried,
@@ -39,6 +41,14 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
     private var closing = false
     /// True while the writer thread or an `appendIfIdle` caller owns `writer`, `failure` and `lastZxid`.
     private var writing = false
+    /// `appendIfIdle` declines until this monotonic time (guarded by `condition`).
+    private var shortWayResumesAt: UInt64 = 0
+    /// A sync slower than this turns `appendIfIdle` off for `slowSyncBackoffNanos`.
+    static let slowSyncNanos: UInt64 = 2_000_000
+    static let slowSyncBackoffNanos: UInt64 = 1_000_000_000
+    /// Set by whoever owns `writer` when one of its syncs was slow; moved to `shortWayResumesAt`
+    /// under the lock.
+    private var slowSyncSeenAt: UInt64?
     private let finished = ConditionLock(value: 0)
 
     /// Touched only by whoever set `writing` (the writer thread, or an `appendIfIdle` caller).
@@ -86,7 +96,7 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
 
     public func appendIfIdle(_ txns: [LoggedTxn]) -> Result<Zxid, any Error>? {
         condition.lock()
-        guard !closing, !writing, queue.isEmpty else {
+        guard !closing, !writing, queue.isEmpty, SystemClock.monotonicNanos() >= shortWayResumesAt else {
             condition.unlock()
             return nil
         }
@@ -99,7 +109,7 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
                 for txn in txns {
                     try writer.append(TxnLogEntry(header: txn.header, body: txn.body, digest: txn.digest))
                 }
-                try writer.sync()
+                try timedSync()
             } catch {
                 failure = error
             }
@@ -108,8 +118,25 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
         let result: Result<Zxid, any Error> = failure.map { .failure($0) } ?? .success(lastZxid)
         condition.lock()
         writing = false
+        noteSlowSync()
         if wakeValue == 1 { condition.unlock(withValue: 1) } else { condition.unlock() }
         return result
+    }
+
+    /// Syncs the writer, remembering when a sync was slow (call as the owner of `writer`).
+    private func timedSync() throws(LogError) {
+        let started = SystemClock.monotonicNanos()
+        try writer.sync()
+        let ended = SystemClock.monotonicNanos()
+        if ended - started > Self.slowSyncNanos { slowSyncSeenAt = ended }
+    }
+
+    /// Turns the short way off for a while after a slow sync (call with the lock held, as the
+    /// owner of `writer` just before giving it up).
+    private func noteSlowSync() {
+        guard let seen = slowSyncSeenAt else { return }
+        slowSyncSeenAt = nil
+        shortWayResumesAt = max(shortWayResumesAt, seen + Self.slowSyncBackoffNanos)
     }
 
     /// The condition's value for the current state (call with the lock held).
@@ -153,6 +180,7 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
             process(operations)
             condition.lock()
             writing = false
+            noteSlowSync()
             // Stays 1 while closing, so the loop comes back to see the queue empty.
             condition.unlock(withValue: wakeValue)
         }
@@ -196,7 +224,7 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
     private func commit(_ group: inout [(zxid: Zxid, callback: @Sendable (Result<Zxid, any Error>) -> Void)]) {
         guard !group.isEmpty else { return }
         if failure == nil {
-            do { try writer.sync() } catch { failure = error }
+            do { try timedSync() } catch { failure = error }
         }
         for (zxid, callback) in group {
             if let failure {
