@@ -129,7 +129,7 @@ public final class ServerRuntime: @unchecked Sendable {
 
     /// Runs `body` on the core loop: at once when called there outside the core's own handling
     /// (a connection that lives on the core loop costs no thread hop), else queued behind it.
-    private func onCore(_ body: @escaping () -> Void) {
+    private func onCore(_ body: @escaping @Sendable () -> Void) {
         if coreLoop.inEventLoop && !handling {
             handling = true
             body()
@@ -199,7 +199,7 @@ public final class ServerRuntime: @unchecked Sendable {
                 channels[id] = nil
                 logger.debug("closing connection", metadata: ["connection": "\(id)", "reason": "\(closeReason)"])
             }
-            let deliver = {
+            let deliver: @Sendable () -> Void = {
                 guard !messages.isEmpty else {
                     if closeReason != nil { channel.close(promise: nil) }
                     return
