@@ -139,9 +139,10 @@ final class FaultyIO: @unchecked Sendable {
         // Idle once the writer thread has left its group (it answers callbacks first): the
         // caller then writes and syncs the batch itself.
         var direct: Result<Zxid, any Error>?
-        for _ in 0..<2000 where direct == nil {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while direct == nil, ContinuousClock.now < deadline {
             direct = store.appendIfIdle(loggedTxns(entries[1..<2]))
-            if direct == nil { usleep(1000) }
+            if direct == nil { Thread.sleep(forTimeInterval: 0.001) }
         }
         #expect(try direct?.get() == Zxid(2))
         #expect(faults.syncs.current == 2)

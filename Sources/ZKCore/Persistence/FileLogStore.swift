@@ -104,23 +104,36 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
         // The value is already 0 (nothing queued, nobody writing); a plain unlock does not
         // broadcast, so the sleeping writer thread is not woken for nothing.
         condition.unlock()
+        write(txns)
+        if failure == nil {
+            do { try timedSync() } catch { failure = error }
+        }
+        let result: Result<Zxid, any Error> = failure.map { .failure($0) } ?? .success(lastZxid)
+        releaseWriter()
+        return result
+    }
+
+    /// Appends a batch to the file unless the store has failed (call as the owner of `writer`).
+    private func write(_ txns: [LoggedTxn]) {
         if failure == nil {
             do {
                 for txn in txns {
                     try writer.append(TxnLogEntry(header: txn.header, body: txn.body, digest: txn.digest))
                 }
-                try timedSync()
             } catch {
                 failure = error
             }
         }
         lastZxid = txns.last?.zxid ?? lastZxid
-        let result: Result<Zxid, any Error> = failure.map { .failure($0) } ?? .success(lastZxid)
+    }
+
+    /// Gives up ownership of `writer`. The condition's value is 0 while someone writes, so it
+    /// only changes (and the writer thread is only woken) when work is waiting or a close is.
+    private func releaseWriter() {
         condition.lock()
         writing = false
         noteSlowSync()
         if wakeValue == 1 { condition.unlock(withValue: 1) } else { condition.unlock() }
-        return result
     }
 
     /// Syncs the writer, remembering when a sync was slow (call as the owner of `writer`).
@@ -178,11 +191,8 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
             writing = true
             condition.unlock(withValue: 0)
             process(operations)
-            condition.lock()
-            writing = false
-            noteSlowSync()
-            // Stays 1 while closing, so the loop comes back to see the queue empty.
-            condition.unlock(withValue: wakeValue)
+            // Becomes 1 again while closing, so the loop comes back to see the queue empty.
+            releaseWriter()
         }
         if failure == nil {
             do { try writer.close() } catch { failure = error }
@@ -199,16 +209,7 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
         for operation in operations {
             switch operation {
             case let .append(txns, callback):
-                if failure == nil {
-                    do {
-                        for txn in txns {
-                            try writer.append(TxnLogEntry(header: txn.header, body: txn.body, digest: txn.digest))
-                        }
-                    } catch {
-                        failure = error
-                    }
-                }
-                lastZxid = txns.last?.zxid ?? lastZxid
+                write(txns)
                 group.append((lastZxid, callback))
             case .roll:
                 commit(&group)

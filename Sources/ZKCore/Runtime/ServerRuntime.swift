@@ -15,7 +15,6 @@ public final class ServerRuntime: @unchecked Sendable {
     private let coreGroup: MultiThreadedEventLoopGroup
     /// The loops connections run on; `coreGroup` itself when `clientThreads` is 0.
     private let clientGroup: MultiThreadedEventLoopGroup
-    private let sharedGroup: Bool
     /// True while the core's inputs or actions are being handled, so that a connection event
     /// raised from inside (a close answering a request) queues behind instead of nesting.
     private var handling = false
@@ -52,8 +51,7 @@ public final class ServerRuntime: @unchecked Sendable {
         self.maxFrameBytes = maxFrameBytes
         self.logger = logger
         coreGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        sharedGroup = clientThreads <= 0
-        clientGroup = sharedGroup ? coreGroup : MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
+        clientGroup = clientThreads <= 0 ? coreGroup : MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
         coreLoop = coreGroup.next()
     }
 
@@ -102,7 +100,7 @@ public final class ServerRuntime: @unchecked Sendable {
         for channel in open { try? await channel.close() }
         backgroundQueue.sync {}
         logStore.close()
-        if !sharedGroup { try? await clientGroup.shutdownGracefully() }
+        if clientGroup !== coreGroup { try? await clientGroup.shutdownGracefully() }
         try? await coreGroup.shutdownGracefully()
     }
 
