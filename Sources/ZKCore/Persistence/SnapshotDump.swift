@@ -95,7 +95,7 @@ public enum SnapshotDump {
             out += "  aclVersion = \(stat.aversion)\n"
             out += "  ephemeralOwner = \(javaHex(stat.ephemeralOwner))\n"
             if includeData {
-                out += "  data = \(base64(node.data ?? []))\n"
+                out += "  data = \(TxnDataFormat.base64(node.data ?? []))\n"
             } else {
                 out += "  dataLength = \(node.data?.count ?? 0)\n"
             }
@@ -159,7 +159,7 @@ public enum SnapshotDump {
             out += "\"dataVersion\":\(stat.version),\"aclVersion\":\(stat.aversion),"
             out += "\"ephemeralOwner\":\(quote(SessionID(stat.ephemeralOwner).description)),"
             out += "\"dataLength\":\(node.data?.count ?? 0),\"numChildren\":\(node.children.count)"
-            if includeData { out += ",\"data\":\(node.data.map { quote(base64($0)) } ?? "null")" }
+            if includeData { out += ",\"data\":\(node.data.map { quote(TxnDataFormat.base64($0)) } ?? "null")" }
             emit(out + "}")
         }
         emit("]}\n")
@@ -219,27 +219,6 @@ public enum SnapshotDump {
         let two = { (v: Int32) in v < 10 ? "0\(v)" : "\(v)" }
         return "\(weekdays[Int(parts.tm_wday)]) \(months[Int(parts.tm_mon)]) \(two(parts.tm_mday)) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) \(zone) \(parts.tm_year + 1900)"
-    }
-
-    private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    /// Standard base64 with padding (Java's `Base64.getEncoder()`).
-    static func base64(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i < bytes.count {
-            let b0 = UInt32(bytes[i])
-            let b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0
-            let b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
-            let v = b0 << 16 | b1 << 8 | b2
-            out.append(base64Alphabet[Int(v >> 18 & 63)])
-            out.append(base64Alphabet[Int(v >> 12 & 63)])
-            out.append(i + 1 < bytes.count ? base64Alphabet[Int(v >> 6 & 63)] : UInt8(ascii: "="))
-            out.append(i + 2 < bytes.count ? base64Alphabet[Int(v & 63)] : UInt8(ascii: "="))
-            i += 3
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// A JSON string literal.

@@ -32,6 +32,7 @@ public enum TxnDataFormat: String, CaseIterable, Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Standard base64 with padding (Java's `Base64.getEncoder()`); log-dump and snapshot-dump share it.
     static func base64(_ bytes: [UInt8]) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         var out: [UInt8] = []
