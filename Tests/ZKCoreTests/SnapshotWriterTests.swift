@@ -329,4 +329,99 @@ struct SnapshotWriterTests {
         #expect(throws: SnapshotError.self) { try SnapshotFileSink(directory: dir, zxid: .zero, compression: .snappy) }
         #expect(throws: SnapshotError.self) { try SnapshotFileSink(directory: dir + "/missing", zxid: .zero, compression: .none) }
     }
+
+    /// The type of the file system holding `path` (the longest mount point above it in
+    /// /proc/mounts), or nil where that cannot be read.
+    private func fileSystemType(_ path: String) -> String? {
+        guard let mounts = try? String(contentsOfFile: "/proc/mounts", encoding: .utf8) else { return nil }
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        var best: (point: String, type: String)?
+        for line in mounts.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 3 else { continue }
+            let point = String(fields[1]), type = String(fields[2])
+            let covers = point == "/" || resolved == point || resolved.hasPrefix(point + "/")
+            if covers, point.count >= (best?.point.count ?? -1) { best = (point, type) }
+        }
+        return best?.type
+    }
+
+    /// Odd-sized chunks that cross the sink's staging buffer several times, and end unaligned.
+    private func patternChunks() -> [[UInt8]] {
+        var seed: UInt32 = 12345
+        return [1, 4095, 4097, 700_000, SnapshotFileSink.stagingSize, 3, 1_000_001, 17].map { size in
+            (0..<size).map { _ in
+                seed = seed &* 1_103_515_245 &+ 12345
+                return UInt8(truncatingIfNeeded: seed >> 16)
+            }
+        }
+    }
+
+    @Test("The sink writes every byte around the page cache where the file system allows it")
+    func sinkDirectWrites() throws {
+        let dir = try makeSnapshotTempDir("sink-direct")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let chunks = patternChunks()
+        let sink = try SnapshotFileSink(directory: dir, zxid: Zxid(0x42), compression: .none)
+        // ext4, xfs and btrfs take O_DIRECT: the test machine's temp dir must use it there.
+        if let type = fileSystemType(dir), ["ext4", "xfs", "btrfs"].contains(type) {
+            #expect(sink.directIO)
+        }
+        for chunk in chunks { try sink.write(chunk) }
+        let path = try sink.finish()
+        let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(written.count == chunks.reduce(0) { $0 + $1.count })
+        #expect(written == chunks.flatMap { $0 })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["snapshot.42"])
+    }
+
+    @Test("A gz snapshot larger than the staging buffer reads back through the direct-write sink")
+    func sinkDirectWritesGzip() throws {
+        let dir = try makeSnapshotTempDir("sink-direct-gz")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let driver = sampleSnapshotDriver()
+        // Incompressible data so the compressed file spans several staging buffers.
+        var seed: UInt64 = 7
+        for index in 0..<1000 {
+            let data = String(decoding: (0..<4000).map { _ -> UInt8 in
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return 33 + UInt8(truncatingIfNeeded: (seed >> 33) % 94)
+            }, as: UTF8.self)
+            driver.create("/big\(index)", data)
+        }
+        let path = try SnapshotFile.write(tree: driver.tree, sessions: [], to: dir, compression: .gz)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int > 2 * SnapshotFileSink.stagingSize)
+        expectSameTree(driver.tree, try SnapshotReader.read(file: path).tree)
+    }
+
+    @Test("A direct write the file system refuses (EINVAL) is made through the cache, and the rest too")
+    func sinkDirectWriteFallback() throws {
+        let dir = try makeSnapshotTempDir("sink-fallback")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let chunks = patternChunks()
+        let sink = try SnapshotFileSink(directory: dir, zxid: Zxid(0x43), compression: .none)
+        try sink.write(chunks[0] + chunks[1] + chunks[2] + chunks[3])  // under one staging buffer
+        sink.injectedDirectWriteFailure = EINVAL
+        for chunk in chunks[4...] { try sink.write(chunk) }
+        #expect(!sink.directIO)
+        let path = try sink.finish()
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == chunks.flatMap { $0 })
+    }
+
+    @Test("Any other failed direct write is an error naming the file; nothing is left behind")
+    func sinkDirectWriteError() throws {
+        let dir = try makeSnapshotTempDir("sink-eio")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sink = try SnapshotFileSink(directory: dir, zxid: Zxid(0x44), compression: .none)
+        guard sink.directIO else { return }  // no direct I/O on this file system: no direct write to fail
+        sink.injectedDirectWriteFailure = EIO
+        do {
+            try sink.write([UInt8](repeating: 7, count: SnapshotFileSink.stagingSize))
+            Issue.record("the injected EIO was not reported")
+        } catch {
+            #expect("\(error)".contains(sink.temporaryPath))
+        }
+        sink.abort()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    }
 }

@@ -33,6 +33,42 @@ final class SnapshotPosixFile {
         return SnapshotPosixFile(path: path, fd: fd)
     }
 
+    /// `O_DIRECT` where this platform's value is known (Glibc does not export it to Swift).
+    static let directFlag: Int32? = {
+        #if os(Linux) && arch(x86_64)
+        return 0o40000
+        #elseif os(Linux) && (arch(arm64) || arch(arm))
+        return 0o200000
+        #else
+        return nil
+        #endif
+    }()
+
+    /// The alignment direct writes keep for buffer address, length and file offset: a page,
+    /// which is a multiple of every block size Linux file systems use for direct I/O.
+    static let directAlignment = 4096
+
+    /// Creates (or truncates) a file for writing that bypasses the page cache where the file
+    /// system allows it (`O_DIRECT`). Returns whether it does; if not, the file is an ordinary
+    /// one (tmpfs, for one, refuses `O_DIRECT`).
+    static func createDirect(_ path: String) throws(SnapshotError) -> (file: SnapshotPosixFile, direct: Bool) {
+        if let flag = directFlag {
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | flag, 0o644)
+            if fd >= 0 { return (SnapshotPosixFile(path: path, fd: fd), true) }
+            guard errno == EINVAL else { throw .io(file: path, operation: "create", errno: errno) }
+        }
+        return (try create(path), false)
+    }
+
+    /// Turns direct I/O off for the rest of this descriptor's life (for an unaligned tail).
+    func stopDirect() throws(SnapshotError) {
+        guard let flag = Self.directFlag else { return }
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags & ~flag) == 0 else {
+            throw .io(file: path, operation: "fcntl", errno: errno)
+        }
+    }
+
     /// Reads up to `count` bytes; an empty result means end of file.
     func read(upTo count: Int) throws(SnapshotError) -> [UInt8] {
         var result = [UInt8](repeating: 0, count: count)
@@ -71,15 +107,37 @@ final class SnapshotPosixFile {
 
     /// Writes every byte.
     func write(_ bytes: [UInt8]) throws(SnapshotError) {
+        let failure: SnapshotError? = bytes.withUnsafeBytes { (raw) -> SnapshotError? in
+            do throws(SnapshotError) { try write(raw); return nil } catch { return error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes every byte of `bytes`.
+    func write(_ bytes: UnsafeRawBufferPointer) throws(SnapshotError) {
         var written = 0
         while written < bytes.count {
-            let n = bytes.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + written, bytes.count - written) }
+            let n = posixWrite(fd, bytes.baseAddress! + written, bytes.count - written)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .io(file: path, operation: "write", errno: errno)
             }
             written += n
         }
+    }
+
+    /// One `write` call of `bytes` as they are: the errno on failure, nil on success. A short
+    /// write is finished with ordinary writes. For direct I/O, where EINVAL means "not here".
+    func writeOnce(_ bytes: UnsafeRawBufferPointer) throws(SnapshotError) -> Int32? {
+        var n: Int
+        repeat { n = posixWrite(fd, bytes.baseAddress!, bytes.count) } while n < 0 && errno == EINTR
+        if n < 0 { return errno }
+        if n < bytes.count {
+            // The rest may start unaligned: finish it without direct I/O.
+            try stopDirect()
+            try write(UnsafeRawBufferPointer(rebasing: bytes[n...]))
+        }
+        return nil
     }
 
     /// Flushes the file's data and metadata to the device.
