@@ -330,22 +330,6 @@ struct SnapshotWriterTests {
         #expect(throws: SnapshotError.self) { try SnapshotFileSink(directory: dir + "/missing", zxid: .zero, compression: .none) }
     }
 
-    /// The type of the file system holding `path` (the longest mount point above it in
-    /// /proc/mounts), or nil where that cannot be read.
-    private func fileSystemType(_ path: String) -> String? {
-        guard let mounts = try? String(contentsOfFile: "/proc/mounts", encoding: .utf8) else { return nil }
-        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        var best: (point: String, type: String)?
-        for line in mounts.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard fields.count >= 3 else { continue }
-            let point = String(fields[1]), type = String(fields[2])
-            let covers = point == "/" || resolved == point || resolved.hasPrefix(point + "/")
-            if covers, point.count >= (best?.point.count ?? -1) { best = (point, type) }
-        }
-        return best?.type
-    }
-
     /// Odd-sized chunks that cross the sink's staging buffer several times, and end unaligned.
     private func patternChunks() -> [[UInt8]] {
         var seed: UInt32 = 12345
@@ -364,11 +348,11 @@ struct SnapshotWriterTests {
         let chunks = patternChunks()
         let sink = try SnapshotFileSink(directory: dir, zxid: Zxid(0x42), compression: .none)
         // ext4, xfs and btrfs take O_DIRECT: the test machine's temp dir must use it there.
-        if let type = fileSystemType(dir), ["ext4", "xfs", "btrfs"].contains(type) {
-            #expect(sink.directIO)
-        }
+        if onDiskFileSystem(dir) { #expect(sink.directIO) }
         for chunk in chunks { try sink.write(chunk) }
         let path = try sink.finish()
+        // Nothing of it stays in the page cache (the direct part never went there, the tail left).
+        if onDiskFileSystem(dir) { #expect(try residentPages(path) == 0) }
         let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(written.count == chunks.reduce(0) { $0 + $1.count })
         #expect(written == chunks.flatMap { $0 })

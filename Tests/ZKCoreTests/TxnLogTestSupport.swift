@@ -26,6 +26,44 @@ func readBytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: 
 
 func writeBytes(_ bytes: [UInt8], to path: String) throws { try Data(bytes).write(to: URL(fileURLWithPath: path)) }
 
+/// The type of the file system holding `path` (the longest mount point above it in
+/// /proc/mounts), or nil where that cannot be read.
+func fileSystemType(_ path: String) -> String? {
+    guard let mounts = try? String(contentsOfFile: "/proc/mounts", encoding: .utf8) else { return nil }
+    let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+    var best: (point: String, type: String)?
+    for line in mounts.split(separator: "\n") {
+        let fields = line.split(separator: " ")
+        guard fields.count >= 3 else { continue }
+        let point = String(fields[1]), type = String(fields[2])
+        let covers = point == "/" || resolved == point || resolved.hasPrefix(point + "/")
+        if covers, point.count >= (best?.point.count ?? -1) { best = (point, type) }
+    }
+    return best?.type
+}
+
+/// Whether `path` is on a disk file system whose page cache a test can watch (not tmpfs).
+func onDiskFileSystem(_ path: String) -> Bool {
+    ["ext4", "xfs", "btrfs"].contains(fileSystemType(path) ?? "")
+}
+
+/// How many of a file's pages are in the page cache (mincore over a read-only mapping, which
+/// faults nothing in).
+func residentPages(_ path: String) throws -> Int {
+    let size = try fileSize(path)
+    guard size > 0 else { return 0 }
+    let fd = open(path, O_RDONLY)
+    try #require(fd >= 0)
+    defer { close(fd) }
+    let map = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0)
+    try #require(map != MAP_FAILED)
+    defer { munmap(map, size) }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    var flags = [UInt8](repeating: 0, count: (size + page - 1) / page)
+    try #require(mincore(map, size, &flags) == 0)
+    return flags.filter { $0 & 1 != 0 }.count
+}
+
 func fileSize(_ path: String) throws -> Int {
     (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? -1
 }

@@ -46,6 +46,21 @@ import Testing
         #expect(later.first.map { PosixFile.baseName($0.file) } == "log.12d")
     }
 
+    @Test("A rolled (synced) log file leaves the page cache; the one being written stays")
+    func rolledFileLeavesThePageCache() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        try #require(onDiskFileSystem(dir.path), "the temp dir must be on a disk file system for this test")
+        let writer = try TxnLogWriter(directory: dir.path, preAllocSize: 0)
+        for entry in sampleEntries(count: 3000) { try writer.append(entry) }
+        try writer.sync()
+        let file = try #require(writer.currentFile)
+        #expect(try residentPages(file) > 100, "written pages are cached until the roll")
+        try writer.roll()
+        #expect(try residentPages(file) == 0)
+        #expect(try TxnLogReader(directory: dir.path).readAll().count == 3000)
+    }
+
     @Test func preallocationGrowsInStepsAfterTheHeader() throws {
         let dir = try TempDirectory()
         defer { dir.remove() }

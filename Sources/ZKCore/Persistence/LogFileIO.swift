@@ -64,6 +64,14 @@ enum PosixFile {
         }
     }
 
+    /// Asks the kernel to drop a file's cached pages (clean pages go at once; a hint, so errors
+    /// are ignored). Linux only.
+    static func dropCachedPages(_ fd: Int32) {
+        #if os(Linux)
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+        #endif
+    }
+
     /// Reads up to `count` bytes at `offset` into `buffer`; returns the bytes read (0 at end of file).
     static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int,
                      path: String) throws(LogError) -> Int {

@@ -143,7 +143,10 @@ public final class SnapshotFileSink: @unchecked Sendable {
         do {
             if let encoder { try put(encoder.finish(), to: file) }
             try flushStaging(to: file, final: true)
-            if sync { try file.sync() }
+            if sync {
+                try file.sync()
+                file.dropCachedPages()  // the cached tail, and anything a fallback put there
+            }
             try file.close()
             self.file = nil
             try SnapshotPosixFile.rename(temporaryPath, to: finalPath)

@@ -145,6 +145,13 @@ final class SnapshotPosixFile {
         guard fsync(fd) == 0 else { throw .io(file: path, operation: "fsync", errno: errno) }
     }
 
+    /// Asks the kernel to drop the file's clean cached pages (a hint: errors are ignored).
+    func dropCachedPages() {
+        #if os(Linux)
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+        #endif
+    }
+
     /// The file's size in bytes.
     func size() throws(SnapshotError) -> Int64 {
         var info = stat()

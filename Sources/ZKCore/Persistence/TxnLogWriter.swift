@@ -126,10 +126,13 @@ public final class TxnLogWriter {
         }
     }
 
-    /// Syncs and closes the current file, so the next append starts a new one.
+    /// Syncs and closes the current file, so the next append starts a new one. A synced file's
+    /// pages leave the page cache: a finished log is read again only by a restart or a lagging
+    /// follower, and gigabytes of it in the cache only make later writes reclaim pages first.
     public func roll() throws(LogError) {
         guard fd >= 0 else { return }
         try sync()
+        if forceSync { PosixFile.dropCachedPages(fd) }
         PosixFile.close(fd)
         fd = -1
         currentFile = nil
