@@ -16,9 +16,12 @@ import NIOConcurrencyHelpers
 ///
 /// `appendIfIdle` is the short way for a lone write on an idle server: when nothing is queued and
 /// the writer thread is not writing, the caller writes and syncs the batch itself (saving the hop
-/// to the writer thread and back); otherwise it declines and the caller uses `append`. It also
-/// declines for a while after any sync took longer than `slowSyncNanos`: the caller is the core's
-/// event loop, which must not sit in a stalling disk while reads wait behind it.
+/// to the writer thread and back); otherwise it declines and the caller uses `append`. The caller
+/// is the core's event loop, which must not sit in a slow disk while reads wait behind it, so it
+/// also declines while syncs are slow: while their moving average (every sync counts, on either
+/// path) is above `slowSyncNanos`, and for `stallBackoffNanos` after any one sync took longer than
+/// `stallNanos`. A single sync of a few milliseconds, which a shared disk gives about once a
+/// second, moves the average little and does not turn the short way off.
 ///
 /// Failure is final. When a write or sync fails (ENOSPC, EIO, …), the batches of that group and
 /// every batch queued or appended later get `.failure(LogError.io(…))`; nothing is retried,
@@ -43,12 +46,16 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
     private var writing = false
     /// `appendIfIdle` declines until this monotonic time (guarded by `condition`).
     private var shortWayResumesAt: UInt64 = 0
-    /// A sync slower than this turns `appendIfIdle` off for `slowSyncBackoffNanos`.
+    /// `appendIfIdle` declines while the average sync takes longer than this.
     static let slowSyncNanos: UInt64 = 2_000_000
-    static let slowSyncBackoffNanos: UInt64 = 1_000_000_000
-    /// Set by whoever owns `writer` when one of its syncs was slow; moved to `shortWayResumesAt`
-    /// under the lock.
-    private var slowSyncSeenAt: UInt64?
+    /// A single sync slower than this turns `appendIfIdle` off for `stallBackoffNanos`.
+    static let stallNanos: UInt64 = 20_000_000
+    static let stallBackoffNanos: UInt64 = 1_000_000_000
+    /// Moving average of sync durations (weight 1/8 per sync; guarded by `condition`).
+    private var averageSyncNanos: UInt64 = 0
+    /// Set by whoever owns `writer` after each of its syncs: its duration and end; moved into
+    /// `averageSyncNanos` and `shortWayResumesAt` under the lock.
+    private var syncsSinceRelease: [(nanos: UInt64, endedAt: UInt64)] = []
     private let finished = ConditionLock(value: 0)
 
     /// Touched only by whoever set `writing` (the writer thread, or an `appendIfIdle` caller).
@@ -96,7 +103,8 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
 
     public func appendIfIdle(_ txns: [LoggedTxn]) -> Result<Zxid, any Error>? {
         condition.lock()
-        guard !closing, !writing, queue.isEmpty, SystemClock.monotonicNanos() >= shortWayResumesAt else {
+        guard !closing, !writing, queue.isEmpty, averageSyncNanos <= Self.slowSyncNanos,
+              SystemClock.monotonicNanos() >= shortWayResumesAt else {
             condition.unlock()
             return nil
         }
@@ -132,24 +140,28 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
     private func releaseWriter() {
         condition.lock()
         writing = false
-        noteSlowSync()
+        noteSyncTimes()
         if wakeValue == 1 { condition.unlock(withValue: 1) } else { condition.unlock() }
     }
 
-    /// Syncs the writer, remembering when a sync was slow (call as the owner of `writer`).
+    /// Syncs the writer, remembering how long it took (call as the owner of `writer`).
     private func timedSync() throws(LogError) {
         let started = SystemClock.monotonicNanos()
         try writer.sync()
         let ended = SystemClock.monotonicNanos()
-        if ended - started > Self.slowSyncNanos { slowSyncSeenAt = ended }
+        syncsSinceRelease.append((ended - started, ended))
     }
 
-    /// Turns the short way off for a while after a slow sync (call with the lock held, as the
-    /// owner of `writer` just before giving it up).
-    private func noteSlowSync() {
-        guard let seen = slowSyncSeenAt else { return }
-        slowSyncSeenAt = nil
-        shortWayResumesAt = max(shortWayResumesAt, seen + Self.slowSyncBackoffNanos)
+    /// Folds the owner's sync times into the average, and turns the short way off for a while
+    /// after a stall (call with the lock held, as the owner of `writer` just before giving it up).
+    private func noteSyncTimes() {
+        for sync in syncsSinceRelease {
+            averageSyncNanos = averageSyncNanos - averageSyncNanos / 8 + sync.nanos / 8
+            if sync.nanos > Self.stallNanos {
+                shortWayResumesAt = max(shortWayResumesAt, sync.endedAt + Self.stallBackoffNanos)
+            }
+        }
+        syncsSinceRelease.removeAll(keepingCapacity: true)
     }
 
     /// The condition's value for the current state (call with the lock held).
