@@ -32,7 +32,10 @@
 #               4 sessions x 100 in flight, 1 KiB values; each run preceded by a warm-up run of
 #               the same workload; server CPU (utime+stime of the server process) over the
 #               measured run per 1000 requests, the bench's set-up and clean-up included.
-#   latency     `swzk bench --latency`: one session, synchronous create/set/get/delete.
+#   latency     `swzk bench --latency`: one session, synchronous create/set/get/delete. With a C
+#               compiler, also the machine's floor (Tests/bench/floor.c, no ZooKeeper): p50 of a
+#               bare loopback round trip and of one with a 1100-byte pwrite + fdatasync per request
+#               in BENCH_TMPDIR, what an idle read and an idle write cannot go below on any server.
 # Each number in the table is the median over the repetitions; the ratio is swzk/Apache.
 # Stops only what it started: Apache through `apache-zk.sh stop DIR`, swzk by pid.
 set -euo pipefail
@@ -255,6 +258,21 @@ latency_one() { # KIND PORT REP
   fi
 }
 
+# floor_one REP: the machine's floor for idle requests (see the header); skipped without cc.
+FLOOR_BIN=""
+floor_one() {
+  if [ -z "$FLOOR_BIN" ]; then
+    command -v cc >/dev/null || { log "no C compiler: machine floor not measured"; FLOOR_BIN=none; }
+    [ -z "$FLOOR_BIN" ] && { cc -O2 -o "$TMP/floor" "$HERE/floor.c" && FLOOR_BIN="$TMP/floor" || FLOOR_BIN=none; }
+  fi
+  [ "$FLOOR_BIN" = none ] && return 0
+  local plain durable rest
+  read -r plain durable rest < <("$FLOOR_BIN" "$TMP" "$LATENCY_COUNT") || { log "warning: floor failed"; return 0; }
+  record machine floor.read "$plain"
+  record machine floor.write "$durable"
+  log "floor #$1: loopback round trip $plain ms, with pwrite+fdatasync $durable ms"
+}
+
 # ---------------------------------------------------------------- main
 
 started=$SECONDS
@@ -295,6 +313,7 @@ if phase throughput || phase latency; then
     for rep in $(seq 1 "$REPS"); do
       latency_one apache "$a_port" "$rep"
       latency_one swzk "$s_port" "$rep"
+      floor_one "$rep"
     done
   fi
   stop_server apache "$a_dir" "$a_pid"

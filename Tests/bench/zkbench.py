@@ -327,6 +327,14 @@ def cmd_report(args) -> None:
         rows.append([label, unit, fmt(a), fmt(s), "-" if ratio is None else f"{ratio:.2f}x", tgt,
                      "" if ok is None else ("yes" if ok else "NO"), str(n),
                      f"{spread(metric, 'apache')}/{spread(metric, 'swzk')}"])
+        if metric == "idle.get.avg":
+            # The machine's floor (floor.c), under both columns: no server answers below it.
+            for fm, label in (("floor.read", "floor: bare loopback round trip"),
+                              ("floor.write", "floor: + 1100 B pwrite, fdatasync")):
+                m = med(fm, "machine")
+                if m is not None:
+                    rows.append([label, "ms", fmt(m), fmt(m), "", "", "",
+                                 str(len(values[(fm, "machine")])), spread(fm, "machine")])
     widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
     lines = [" | ".join(c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(r))
              for r in [head] + rows]
