@@ -50,7 +50,7 @@ final class SnapshotPosixFile {
 
     /// Creates (or truncates) a file for writing that bypasses the page cache where the file
     /// system allows it (`O_DIRECT`). Returns whether it does; if not, the file is an ordinary
-    /// one (tmpfs, for one, refuses `O_DIRECT`).
+    /// one (tmpfs before Linux 6.6, for one, refuses `O_DIRECT`).
     static func createDirect(_ path: String) throws(SnapshotError) -> (file: SnapshotPosixFile, direct: Bool) {
         if let flag = directFlag {
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | flag, 0o644)
