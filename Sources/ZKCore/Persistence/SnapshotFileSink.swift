@@ -105,9 +105,8 @@ public final class SnapshotFileSink: @unchecked Sendable {
         guard let staging, staged > 0 else { return }
         let aligned = staged & ~(SnapshotPosixFile.directAlignment - 1)
         if aligned > 0 {
-            let injected = injectedDirectWriteFailure
+            var failure = injectedDirectWriteFailure
             injectedDirectWriteFailure = nil
-            var failure = injected
             if failure == nil { failure = try file.writeOnce(UnsafeRawBufferPointer(rebasing: staging[..<aligned])) }
             if let failure {
                 guard failure == EINVAL else { throw .io(file: file.path, operation: "write", errno: failure) }

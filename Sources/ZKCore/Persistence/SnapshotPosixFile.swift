@@ -146,11 +146,7 @@ final class SnapshotPosixFile {
     }
 
     /// Asks the kernel to drop the file's clean cached pages (a hint: errors are ignored).
-    func dropCachedPages() {
-        #if os(Linux)
-        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
-        #endif
-    }
+    func dropCachedPages() { PosixFile.dropCachedPages(fd) }
 
     /// The file's size in bytes.
     func size() throws(SnapshotError) -> Int64 {
