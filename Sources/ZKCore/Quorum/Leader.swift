@@ -1,0 +1,285 @@
+import DequeModule
+
+/// What the leader machine asks its driver to do. Actions are carried out in order; epoch writes
+/// are synchronous (the file is on disk before the next action runs), as ZooKeeper writes them.
+public enum LeaderAction: Hashable, Sendable {
+    /// Packets to one learner, in order after everything sent to it before.
+    case send(LearnerConnectionID, [QuorumPacket])
+    /// Send SNAP (zxid = the tree's last applied zxid) followed by the serialized tree, now,
+    /// before any later packet to that learner.
+    case sendSnapshot(LearnerConnectionID)
+    /// Drop a learner connection.
+    case close(LearnerConnectionID, reason: String)
+    case persistAcceptedEpoch(Int32)
+    case persistCurrentEpoch(Int32)
+    /// Every proposal up to this zxid is committed and durable here: apply it.
+    case commit(through: Zxid)
+    /// A quorum acknowledged NEWLEADER: start serving clients in this epoch.
+    case established(epoch: Int32)
+    /// A learner forwarded a client request: prepare it (the result comes back as `proposed`).
+    case prepare(ForwardedRequest, from: ServerID)
+    /// Sessions kept alive by a learner's clients.
+    case touch([SessionTouch])
+    /// A learner asks whether a session still lives; answer with `revalidated`.
+    case revalidate(LearnerConnectionID, SessionID, timeoutMs: Int32)
+    /// Leadership is over (lost quorum, timed out): go back to LOOKING.
+    case quit(reason: String)
+    case log(LogLevel, String)
+}
+
+/// The Zab leader as a pure machine: discovery (epoch agreement), synchronization of each learner
+/// (DIFF, TRUNC or SNAP), and broadcast with quorum commits in zxid order (ZooKeeper's `Leader`
+/// and `LearnerHandler`, quorum-protocol.md §7-§8).
+///
+/// The leader's own log is one more ACK source: a proposal is committed once a quorum ACKed it
+/// *and* it is durable here, so a commit is always safe to apply at once.
+public struct Leader {
+    /// Where discovery and sync stand.
+    public enum Phase: Equatable, Sendable {
+        /// Waiting for a quorum of FOLLOWERINFO to fix the epoch.
+        case discovery
+        /// Epoch fixed; waiting for a quorum of ACKEPOCH.
+        case awaitingEpochAcks
+        /// Learners synced; waiting for a quorum of NEWLEADER ACKs.
+        case awaitingNewLeaderAcks
+        /// Serving: proposals flow.
+        case broadcast
+    }
+
+    /// How far one learner got.
+    enum Stage: Equatable {
+        case awaitingInfo
+        case awaitingAckEpoch
+        /// ACKEPOCH seen; waiting until a quorum has sent theirs before syncing.
+        case awaitingEpochQuorum
+        /// Synced and sent NEWLEADER; its ACK not yet seen.
+        case awaitingNewLeaderAck
+        /// ACKed NEWLEADER; UPTODATE sent once the leader was established.
+        case forwarding
+    }
+
+    struct Handle {
+        var sid: ServerID?
+        var observer = false
+        var stage = Stage.awaitingInfo
+        var acceptedEpoch: Int32 = -1
+        /// The learner's last logged zxid, from ACKEPOCH.
+        var peerLastZxid = Zxid.zero
+        /// Packets must arrive before this time.
+        var deadlineMs: Int64
+        /// Proposals sent and not ACKed yet, with the time sent (participants after NEWLEADER).
+        var unacked = Deque<(zxid: Zxid, sentMs: Int64)>()
+    }
+
+    struct Proposal {
+        var txn: LoggedTxn
+        var acks: Set<ServerID>
+    }
+
+    public let myID: ServerID
+    public let verifier: QuorumVerifier
+    public let settings: ZabSettings
+    public internal(set) var phase = Phase.discovery
+    /// The epoch being established (-1 until a quorum fixed it).
+    public internal(set) var epoch: Int32 = -1
+    var proposedEpoch: Int32
+    let ownCurrentEpoch: Int32
+    /// The leader's last zxid when it started: a learner past (ownCurrentEpoch, startZxid) is ahead of it.
+    let startZxid: Zxid
+    var learners: [LearnerConnectionID: Handle] = [:]
+    var connecting: Set<ServerID>
+    var epochAcks: Set<ServerID>
+    var newLeaderAcks: Set<ServerID>
+    /// Proposals sent and not committed, in zxid order.
+    var outstanding = Deque<Proposal>()
+    /// The newest committed proposals, for DIFF (ZooKeeper's `ZKDatabase.committedLog`).
+    var committedLog = Deque<LoggedTxn>()
+    public internal(set) var lastCommitted: Zxid
+    public private(set) var lastProposed: Zxid
+    /// Highest zxid durable in the leader's own log.
+    public private(set) var selfSynced: Zxid
+    /// Learner syncs waiting for a zxid to commit before SYNC goes back.
+    var pendingSyncs = Deque<(zxid: Zxid, learner: LearnerConnectionID)>()
+    let startedMs: Int64
+    var nextPingMs: Int64
+    var nextQuorumCheckMs: Int64
+
+    /// Starts leading. `lastZxid` is the last txn of the leader's log, all of which the new epoch
+    /// inherits as committed; `history` is the tail of that log (newest last) for DIFFs.
+    public init(myID: ServerID, verifier: QuorumVerifier, settings: ZabSettings, acceptedEpoch: Int32,
+                currentEpoch: Int32, lastZxid: Zxid, history: [LoggedTxn], now: Int64) {
+        self.myID = myID
+        self.verifier = verifier
+        self.settings = settings
+        proposedEpoch = acceptedEpoch + 1
+        ownCurrentEpoch = currentEpoch
+        startZxid = lastZxid
+        connecting = [myID]
+        epochAcks = [myID]
+        newLeaderAcks = [myID]
+        lastCommitted = lastZxid
+        lastProposed = lastZxid
+        selfSynced = lastZxid
+        committedLog = Deque(history.suffix(settings.commitLogCount))
+        startedMs = now
+        nextPingMs = now + settings.pingIntervalMs
+        nextQuorumCheckMs = now + settings.initMs
+    }
+
+    /// The synced learners (voters with a live deadline), plus the leader.
+    public func syncedVoters(now: Int64) -> Set<ServerID> {
+        var ids: Set<ServerID> = [myID]
+        for handle in learners.values where handle.stage == .forwarding && handle.deadlineMs >= now {
+            if let sid = handle.sid, !handle.observer { ids.insert(sid) }
+        }
+        return ids
+    }
+
+    /// Learners in broadcast (UPTODATE sent), by kind, for `mntr`.
+    public var learnerCounts: (learners: Int, followers: Int, observers: Int) {
+        let live = learners.values.filter { $0.stage == .forwarding }
+        return (learners.count, live.filter { !$0.observer }.count, live.filter { $0.observer }.count)
+    }
+
+    /// Number of learner syncs waiting on a commit.
+    public var pendingSyncCount: Int { pendingSyncs.count }
+
+    /// When the machine next needs `tick`.
+    public var nextDeadline: Int64 {
+        var next = min(nextPingMs, nextQuorumCheckMs)
+        for handle in learners.values { next = min(next, handle.deadlineMs + 1) }
+        return next
+    }
+
+    // MARK: - Events
+
+    /// A learner connected to the quorum port.
+    public mutating func learnerConnected(_ id: LearnerConnectionID, now: Int64) -> [LeaderAction] {
+        learners[id] = Handle(deadlineMs: now + settings.initMs + settings.syncMs)
+        return []
+    }
+
+    /// A learner connection is gone.
+    public mutating func learnerClosed(_ id: LearnerConnectionID, now: Int64) -> [LeaderAction] {
+        learners[id] = nil
+        pendingSyncs.removeAll { $0.learner == id }
+        checkInvariants()
+        _ = now
+        return []
+    }
+
+    /// The leader's own log made everything up to `zxid` durable.
+    public mutating func logSynced(through zxid: Zxid, now: Int64) -> [LeaderAction] {
+        var actions: [LeaderAction] = []
+        if zxid > selfSynced { selfSynced = zxid }
+        tryCommit(now: now, into: &actions)
+        checkInvariants()
+        return actions
+    }
+
+    /// The core prepared txns (from local clients or forwarded requests): propose them.
+    public mutating func proposed(_ txns: [LoggedTxn], now: Int64) -> [LeaderAction] {
+        precondition(phase == .broadcast, "proposal outside broadcast")
+        var actions: [LeaderAction] = []
+        for txn in txns {
+            precondition(txn.zxid == lastProposed.next() || txn.zxid.counter == 1 && txn.zxid.epoch == epoch,
+                         "proposal \(txn.zxid) does not follow \(lastProposed)")
+            lastProposed = txn.zxid
+            outstanding.append(Proposal(txn: txn, acks: []))
+            let packet = ZabPacket.proposal(txn)
+            for id in learners.keys.sorted() where !learners[id]!.observer
+                && (learners[id]!.stage == .awaitingNewLeaderAck || learners[id]!.stage == .forwarding) {
+                learners[id]!.unacked.append((txn.zxid, now))
+                actions.append(.send(id, [packet]))
+            }
+        }
+        checkInvariants()
+        return actions
+    }
+
+    /// The answer to a `revalidate` request.
+    public mutating func revalidated(_ id: LearnerConnectionID, session: SessionID, valid: Bool) -> [LeaderAction] {
+        guard learners[id] != nil else { return [] }
+        return [.send(id, [ZabPacket.revalidateReply(session: session, valid: valid)])]
+    }
+
+    /// Time passed: ping, drop silent learners, give up without a quorum.
+    public mutating func tick(now: Int64) -> [LeaderAction] {
+        var actions: [LeaderAction] = []
+        for id in learners.keys.sorted() {
+            guard let handle = learners[id] else { continue }
+            if now > handle.deadlineMs {
+                drop(id, reason: "no packet from \(handle.sid.map(String.init(describing:)) ?? "learner") within its limit", into: &actions)
+            } else if let oldest = handle.unacked.first, now - oldest.sentMs > settings.syncMs {
+                drop(id, reason: "proposal \(oldest.zxid) not acknowledged within syncLimit", into: &actions)
+            }
+        }
+        if now >= nextPingMs {
+            nextPingMs = now + settings.pingIntervalMs
+            let ping = ZabPacket.bare(.ping, zxid: lastProposed)
+            for id in learners.keys.sorted() where learners[id]!.stage == .forwarding {
+                actions.append(.send(id, [ping]))
+            }
+        }
+        if now >= nextQuorumCheckMs {
+            nextQuorumCheckMs = now + settings.tickMs
+            if phase != .broadcast {
+                actions.append(.quit(reason: "no quorum of learners synced within initLimit (phase \(phase))"))
+            } else if !verifier.containsQuorum(syncedVoters(now: now)) {
+                actions.append(.quit(reason: "Not sufficient followers synced, only synced with sids: "
+                    + syncedVoters(now: now).sorted().map { String($0.rawValue) }.joined(separator: ",")))
+            }
+        }
+        checkInvariants()
+        return actions
+    }
+
+    mutating func drop(_ id: LearnerConnectionID, reason: String, into actions: inout [LeaderAction]) {
+        guard learners.removeValue(forKey: id) != nil else { return }
+        pendingSyncs.removeAll { $0.learner == id }
+        actions.append(.close(id, reason: reason))
+    }
+
+    // MARK: - Commit
+
+    /// Commits, in zxid order, every leading proposal a quorum ACKed that is durable here.
+    mutating func tryCommit(now: Int64, into actions: inout [LeaderAction]) {
+        var committedAny = false
+        while let first = outstanding.first, first.txn.zxid <= selfSynced,
+              verifier.containsQuorum(first.acks.union([myID])) {
+            outstanding.removeFirst()
+            lastCommitted = first.txn.zxid
+            committedLog.append(first.txn)
+            if committedLog.count > settings.commitLogCount { committedLog.removeFirst() }
+            committedAny = true
+            let commit = ZabPacket.bare(.commit, zxid: first.txn.zxid)
+            let inform = ZabPacket.proposal(first.txn, type: .inform)
+            for id in learners.keys.sorted() {
+                guard let handle = learners[id], handle.stage == .forwarding || handle.stage == .awaitingNewLeaderAck
+                else { continue }
+                actions.append(.send(id, [handle.observer ? inform : commit]))
+            }
+        }
+        guard committedAny else { return }
+        actions.append(.commit(through: lastCommitted))
+        while let sync = pendingSyncs.first, sync.zxid <= lastCommitted {
+            pendingSyncs.removeFirst()
+            actions.append(.send(sync.learner, [ZabPacket.bare(.sync, zxid: .zero)]))
+        }
+        _ = now
+    }
+
+    /// Debug-build checks of the leader's bookkeeping.
+    func checkInvariants() {
+        #if DEBUG
+        var previous = lastCommitted
+        for proposal in outstanding {
+            precondition(proposal.txn.zxid > previous, "outstanding proposals out of order")
+            previous = proposal.txn.zxid
+        }
+        precondition(lastCommitted <= lastProposed, "committed beyond proposed")
+        precondition(lastCommitted <= selfSynced, "committed a proposal not durable on the leader")
+        if let last = committedLog.last { precondition(last.zxid <= lastCommitted, "committed log ahead of commits") }
+        #endif
+    }
+}
