@@ -187,6 +187,9 @@ public final class ServerRuntime: @unchecked Sendable {
                 setReading(paused: on)
             case let .log(level, message):
                 log(level, message)
+            case .forward, .revalidate:
+                // Only a learner's core asks for these; a standalone core never does.
+                logger.error("standalone runtime got an ensemble action: \(action)")
             }
         }
         for id in order {

@@ -8,6 +8,8 @@ struct ClientConnection {
         case awaitingConnect
         /// A new session's createSession txn is in the pipeline.
         case creatingSession(SessionID)
+        /// A learner asked the leader whether this resumed session still lives.
+        case revalidating(SessionID)
         /// Bound to a session.
         case connected(SessionID)
         /// Closing: nothing more is processed.
@@ -20,6 +22,11 @@ struct ClientConnection {
         case write(Zxid)
         /// A read that arrived behind a pending write.
         case read(xid: Int32, request: ClientRequest, receivedAt: Int64)
+        /// A request a learner forwarded to the leader, answered when its txn commits (or, for
+        /// sync, when the leader's SYNC arrives).
+        case forwarded(xid: Int32, request: ClientRequest, receivedAt: Int64)
+        /// A learner's createSession on its way through the leader.
+        case creatingSession
     }
 
     let id: ConnectionID
@@ -31,6 +38,8 @@ struct ClientConnection {
     var phase: Phase = .awaitingConnect
     /// Whether the client sent the trailing readOnly byte (then our answer carries one too).
     var clientSentReadOnly: Bool?
+    /// The negotiated timeout of a session being created or revalidated through the leader.
+    var pendingTimeout: Int32 = 0
     var authIDs: [Id]
     var queue = Deque<Pending>()
     /// Requests received and not yet answered.
@@ -63,7 +72,7 @@ struct ClientConnection {
     var session: SessionID? {
         switch phase {
         case .connected(let id), .creatingSession(let id): return id
-        case .awaitingConnect, .closing: return nil
+        case .awaitingConnect, .closing, .revalidating: return nil
         }
     }
 

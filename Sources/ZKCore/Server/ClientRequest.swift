@@ -207,6 +207,10 @@ public enum CoreAction: Hashable, Sendable {
     case throttle(Bool)
     /// A line for the server log.
     case log(LogLevel, String)
+    /// Learner: send this request to the leader (REQUEST).
+    case forward(ForwardedRequest)
+    /// Learner: ask the leader whether a resumed session still lives (REVALIDATE).
+    case revalidate(SessionID, timeoutMs: Int32)
 }
 
 /// Severity of a core log line.

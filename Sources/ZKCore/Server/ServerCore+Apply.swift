@@ -6,6 +6,7 @@ extension ServerCore {
     mutating func commit(_ item: InflightTxn, now: CoreTime, into actions: inout [CoreAction]) {
         var triggers: [WatchTrigger] = []
         let result = tree.apply(item.txn.header, item.txn.body, triggers: &triggers)
+        appliedTxns?.append(item.txn)
         #if DEBUG
         if let expected = item.txn.digest {
             precondition(UInt64(bitPattern: expected.treeDigest) == tree.digest,
@@ -107,7 +108,10 @@ extension ServerCore {
 
     private mutating func popWrite(_ id: ConnectionID) {
         guard let first = connections[id]?.queue.first else { return }
-        if case .write = first {
+        switch first {
+        case .read:
+            return
+        case .write, .forwarded, .creatingSession:
             connections[id]?.queue.removeFirst()
             connections[id]?.outstanding -= 1
             outstandingTotal -= 1

@@ -39,6 +39,14 @@ public struct ServerCore {
     var nextContainerScanMs: Int64
     /// The tree digest once every in-flight txn is applied (what the next txn's TxnDigest builds on).
     var pendingDigest: UInt64
+    /// Standalone, or this member's part in an ensemble.
+    public internal(set) var role = CoreRole.standalone
+    /// Learner: connections whose forwarded sync waits for the leader's SYNC, oldest first.
+    var forwardedSyncs = Deque<ConnectionID>()
+    /// Learner: sessions its clients touched since the last PING reply, with their timeouts.
+    var touched: [SessionID: Int32] = [:]
+    /// Every txn applied, in order, when set (the simulator's checkers read it; nil in production).
+    public var appliedTxns: [LoggedTxn]?
 
     /// A txn between prepare and apply, with whom to answer.
     struct InflightTxn {
@@ -105,21 +113,15 @@ public struct ServerCore {
 
     /// The runtime made every txn up to `zxid` durable: apply them in order and answer.
     public mutating func logSynced(through zxid: Zxid, now: CoreTime) -> [CoreAction] {
-        var actions: [CoreAction] = []
-        while let first = inflight.first, first.txn.zxid <= zxid {
-            inflight.removeFirst()
-            commit(first, now: now, into: &actions)
-        }
-        pending.applied(through: zxid)
+        var actions = commitThrough(zxid, now: now)
         updateThrottle(into: &actions)
-        checkInvariants()
         return actions
     }
 
     /// Time passed: expire sessions, drop connections that never shook hands, reap containers.
     public mutating func tick(now: CoreTime) -> [CoreAction] {
         var actions: [CoreAction] = []
-        for session in sessions.expire(now: now.monotonicMs) {
+        for session in role == .standalone || role == .leader ? sessions.expire(now: now.monotonicMs) : [] {
             actions.append(.log(.info, "Expiring session \(session), timeout of \(sessions.sessions[session]?.timeoutMs ?? 0)ms exceeded"))
             prepareServerClose(of: session, now: now, into: &actions)
         }
@@ -182,6 +184,11 @@ public struct ServerCore {
         connection.packetsReceived += 1
         statistics.packetsReceived += 1
         connection.clientSentReadOnly = request.readOnly
+        if role == .notServing {
+            connections[id] = connection
+            dropConnection(id, reason: "this server is not serving requests (no leader)", into: &actions)
+            return
+        }
         if request.lastZxidSeen > tree.lastProcessedZxid.rawValue {
             connections[id] = connection
             dropConnection(id, reason: "client has seen zxid 0x\(Zxid(request.lastZxidSeen).hex), "
@@ -190,6 +197,11 @@ public struct ServerCore {
         }
         let timeout = min(max(request.timeOut, settings.minSessionTimeoutMs), settings.maxSessionTimeoutMs)
         let readOnlyEcho: Bool? = request.readOnly == nil ? nil : false
+        if request.sessionId == 0 && role == .learner {
+            connections[id] = connection
+            forwardCreateSession(id, timeout: timeout, into: &actions)
+            return
+        }
         if request.sessionId == 0 {
             let session = sessions.nextSessionID()
             sessions.add(session, timeoutMs: timeout, now: now.monotonicMs)
@@ -210,6 +222,11 @@ public struct ServerCore {
         // As ZooKeeper does, the session's previous connection goes before the password is checked.
         if let other = sessionOwner[session], other != id {
             dropConnection(other, reason: "session \(session) reconnected on another connection", into: &actions)
+        }
+        if role == .learner, SessionCredentials.isValidPassword(request.passwd, for: session) {
+            connections[id] = connection
+            revalidate(id, session: session, timeout: timeout, into: &actions)
+            return
         }
         guard sessions.isActive(session),
               SessionCredentials.isValidPassword(request.passwd, for: session) else {
@@ -245,6 +262,7 @@ public struct ServerCore {
             actions.append(.log(.debug, "dropping request xid \(xid) of closing session \(session)"))
             return
         }
+        if role == .learner { touched[session] = sessions.sessions[session]?.timeoutMs }
 
         switch request {
         case .auth(let packet):
@@ -261,7 +279,9 @@ public struct ServerCore {
 
         connections[id]?.outstanding += 1
         outstandingTotal += 1
-        if isWrite(request) {
+        if role == .learner, isWrite(request) || request.opCode == .sync {
+            forward(id, xid: xid, request, session: session, now: now, into: &actions)
+        } else if isWrite(request) {
             let zxid = assignZxid()
             let txn = prepareWrite(request, xid: xid, connection: connections[id]!, session: session, zxid: zxid, now: now)
             connections[id]?.queue.append(.write(zxid))

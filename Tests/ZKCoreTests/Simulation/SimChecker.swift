@@ -1,0 +1,95 @@
+import ZKCore
+
+/// The safety properties, checked after every event, and the liveness and convergence
+/// properties checked once the faults end (issue 10's list).
+struct SimChecker {
+    /// Every txn any member applied, by zxid: all members must apply the same txn at a zxid.
+    var applied: [Zxid: LoggedTxn] = [:]
+    /// Per member, the last txn applied since it last (re)loaded its database.
+    var lastApplied: [Int: Zxid] = [:]
+    /// The tree digest any member had right after applying each zxid.
+    var digestAt: [Zxid: UInt64] = [:]
+    /// The member that established each epoch.
+    var epochLeader: [Int32: Int] = [:]
+    /// The epoch each member last established as leader (checked once per epoch).
+    var establishedBy: [Int: Int32] = [:]
+    /// Writes a client saw acknowledged.
+    var acknowledged: [(zxid: Zxid, what: String, at: Int64)] = []
+    var failures: [String] = []
+
+    mutating func fail(_ message: String) {
+        if failures.count < 20 { failures.append(message) }
+    }
+
+    mutating func nodeRestarted(_ i: Int) { lastApplied[i] = nil }
+
+    mutating func acknowledged(_ zxid: Zxid, what: String, at: Int64) {
+        acknowledged.append((zxid, what, at))
+    }
+
+    /// Txns member `i` applied in one event, and its digest afterwards.
+    mutating func applied(_ txns: [LoggedTxn], node i: Int, digest: UInt64, treeZxid: Zxid) {
+        for txn in txns {
+            if let known = applied[txn.zxid], known != txn {
+                fail("n\(i + 1) applied a different txn at \(txn.zxid): \(txn.header.type) vs \(known.header.type)")
+            }
+            applied[txn.zxid] = txn
+            if let last = lastApplied[i] {
+                if txn.zxid <= last { fail("n\(i + 1) applied \(txn.zxid) after \(last)") }
+                if txn.zxid.epoch == last.epoch && txn.zxid.counter != last.counter &+ 1 {
+                    fail("n\(i + 1) applied \(txn.zxid) after \(last): a gap in one epoch")
+                }
+            }
+            lastApplied[i] = txn.zxid
+        }
+        guard !txns.isEmpty else { return }
+        if let known = digestAt[treeZxid], known != digest {
+            fail("n\(i + 1) has digest \(digest) at \(treeZxid), another member had \(known)")
+        }
+        digestAt[treeZxid] = digest
+    }
+
+    /// At most one leader per epoch, and a new leader holds every txn ever committed.
+    mutating func leaderCheck(_ cluster: SimCluster) {
+        for i in cluster.nodes.indices {
+            guard let peer = cluster.nodes[i].peer, case .leading(let leader) = peer.role,
+                  leader.phase == .broadcast else { continue }
+            if let other = epochLeader[leader.epoch], other != i {
+                fail("epoch \(leader.epoch) has two leaders: n\(other + 1) and n\(i + 1)")
+            }
+            epochLeader[leader.epoch] = i
+            guard establishedBy[i] != leader.epoch else { continue }
+            establishedBy[i] = leader.epoch
+            for zxid in applied.keys.sorted() where !cluster.nodes[i].disk.holds(applied[zxid]!) {
+                fail("n\(i + 1) leads epoch \(leader.epoch) without committed txn \(zxid)")
+                break
+            }
+        }
+    }
+
+    /// After the faults: every member has the same last zxid and digest, and every acknowledged
+    /// write is in it.
+    mutating func finalCheck(_ cluster: SimCluster) {
+        let trees = cluster.nodes.indices.compactMap { i in cluster.nodes[i].peer.map { (i, $0.core.tree) } }
+        guard trees.count == cluster.nodes.count else {
+            fail("not every member is up at the end")
+            return
+        }
+        let (first, tree) = trees[0]
+        for (i, other) in trees.dropFirst() where other.lastProcessedZxid != tree.lastProcessedZxid
+            || other.digest != tree.digest {
+            fail("n\(i + 1) ends at \(other.lastProcessedZxid) digest \(other.digest), "
+                + "n\(first + 1) at \(tree.lastProcessedZxid) digest \(tree.digest)")
+        }
+        for ack in acknowledged {
+            if applied[ack.zxid] == nil { fail("acknowledged \(ack.what) at \(ack.zxid) (t=\(ack.at)) was never applied") }
+            if ack.zxid > tree.lastProcessedZxid { fail("acknowledged \(ack.what) at \(ack.zxid) is beyond the final state") }
+            for i in cluster.nodes.indices where !cluster.nodes[i].disk.holds(applied[ack.zxid] ?? LoggedTxn(
+                header: TxnHeader(clientId: 0, cxid: 0, zxid: ack.zxid.rawValue, time: 0, type: .error),
+                body: .error(ErrorTxn(err: .ok)), digest: nil)) {
+                fail("n\(i + 1) lost acknowledged \(ack.what) at \(ack.zxid)")
+                break
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+import ZKCore
+
+/// A whole ensemble in one process under one seed: the real `QuorumPeer` machines over a
+/// simulated network, disks and clock (DESIGN.md §11). Every run of a seed is identical.
+struct SimCluster {
+    struct Node {
+        var peer: QuorumPeer?
+        var disk = SimDisk()
+        var incarnation = 0
+        var slowDisk = false
+        /// The learner's current connection to its leader.
+        var leaderConnection: LearnerConnectionID?
+        var expectingSnapshot = false
+        var lastDiskDone: Int64 = 0
+    }
+
+    let seed: UInt64
+    var random: SeededRandom
+    var now: Int64 = 0
+    var queue = SimQueue()
+    var nodes: [Node]
+    let verifier: QuorumVerifier
+    let zab: ZabSettings
+    var connections: [LearnerConnectionID: SimConnection] = [:]
+    var nextConnection: UInt64 = 0
+    /// Directed links that drop everything (from, to).
+    var cut: Set<[Int]> = []
+    var clients: [SimClient] = []
+    var nextClientConnection: UInt64 = 0
+    var clientOfConnection: [ConnectionID: Int] = [:]
+    var checker = SimChecker()
+    var trace: [String] = []
+    let traceEnabled: Bool
+
+    init(seed: UInt64, voters: Int, observers: Int, trace: Bool = false) {
+        self.seed = seed
+        random = SeededRandom(seed: seed)
+        traceEnabled = trace
+        var servers: [QuorumServer] = []
+        for i in 0..<(voters + observers) {
+            servers.append(QuorumServer(id: ServerID(Int64(i + 1)), address: "127.0.0.1", quorumPort: 3000 + i,
+                                        electionPort: 4000 + i, role: i < voters ? .participant : .observer))
+        }
+        verifier = QuorumVerifier(servers: servers)
+        zab = ZabSettings(tickMs: 200, initLimit: 5, syncLimit: 2, commitLogCount: 20)
+        nodes = Array(repeating: Node(), count: voters + observers)
+        for i in nodes.indices { startNode(i) }
+    }
+
+    var wall: CoreTime { CoreTime(wallMs: 1_700_000_000_000 + now, monotonicMs: now) }
+
+    mutating func log(_ line: @autoclosure () -> String) {
+        if traceEnabled { trace.append("t=\(now) \(line())") }
+    }
+
+    // MARK: - Nodes
+
+    mutating func startNode(_ i: Int) {
+        nodes[i].incarnation += 1
+        var settings = ServerSettings(tickMs: Int32(zab.tickMs))
+        settings.serverID = ServerID(Int64(i + 1))
+        var peer = QuorumPeer(myID: ServerID(Int64(i + 1)), verifier: verifier, zab: zab, serverSettings: settings,
+                              election: ElectionSettings(), durable: nodes[i].disk.load(), now: wall)
+        peer.recordsApplied = true
+        nodes[i].peer = peer
+        nodes[i].leaderConnection = nil
+        nodes[i].expectingSnapshot = false
+        checker.nodeRestarted(i)
+        queue.push(now + 1 + Int64(random.next() % 50), .tick(node: i, incarnation: nodes[i].incarnation))
+        let actions = nodes[i].peer!.start(now: wall)
+        carry(actions, node: i)
+    }
+
+    mutating func crash(_ i: Int) {
+        guard nodes[i].peer != nil else { return }
+        log("CRASH n\(i + 1)")
+        nodes[i].peer = nil
+        nodes[i].disk.crash()
+        nodes[i].incarnation += 1
+        for id in connections.keys.sorted() where connections[id]!.open {
+            let c = connections[id]!
+            if c.learner == i { close(id, notifyLeader: true, notifyLearner: false) }
+            if c.leader == i { close(id, notifyLeader: false, notifyLearner: true) }
+        }
+        for c in clients.indices where clients[c].node == i { clients[c].disconnected() }
+        checker.nodeRestarted(i)
+    }
+
+    // MARK: - Network
+
+    func linkUp(_ from: Int, _ to: Int) -> Bool { !cut.contains([from, to]) }
+
+    mutating func delay() -> Int64 { 1 + Int64(random.next() % 4) + (random.next() % 20 == 0 ? 20 : 0) }
+
+    mutating func close(_ id: LearnerConnectionID, notifyLeader: Bool, notifyLearner: Bool) {
+        guard var c = connections[id], c.open else { return }
+        c.open = false
+        connections[id] = c
+        if notifyLeader && c.acceptedByLeader { queue.push(now + delay(), .closedAtLeader(id)) }
+        if notifyLearner { queue.push(now + delay(), .closedAtLearner(id)) }
+    }
+
+    mutating func sendToLearner(_ id: LearnerConnectionID, _ item: SimStreamItem) {
+        guard var c = connections[id], c.open else { return }
+        guard linkUp(c.leader, c.learner) else {
+            c.open = false  // lost bytes: the stream is dead, timeouts find out
+            connections[id] = c
+            return
+        }
+        c.lastToLearner = max(c.lastToLearner, now + delay())
+        connections[id] = c
+        queue.push(c.lastToLearner, .toLearner(id, item))
+    }
+
+    mutating func sendToLeader(_ id: LearnerConnectionID, _ packet: QuorumPacket) {
+        guard var c = connections[id], c.open else { return }
+        guard linkUp(c.learner, c.leader) else {
+            c.open = false
+            connections[id] = c
+            return
+        }
+        c.lastToLeader = max(c.lastToLeader, now + delay())
+        connections[id] = c
+        queue.push(c.lastToLeader, .toLeader(id, packet))
+    }
+
+    // MARK: - Carrying out actions
+
+    mutating func carry(_ actions: [PeerAction], node i: Int) {
+        for action in actions {
+            guard nodes[i].peer != nil else { break }
+            carryOne(action, node: i)
+        }
+        drainApplied(i)
+        checker.leaderCheck(self)
+    }
+
+    /// Hands what member `i` applied to the checker (before its core is replaced, and after events).
+    mutating func drainApplied(_ i: Int) {
+        guard nodes[i].peer != nil else { return }
+        let txns = nodes[i].peer!.drainApplied()
+        let tree = nodes[i].peer!.core.tree
+        checker.applied(txns, node: i, digest: tree.digest, treeZxid: tree.lastProcessedZxid)
+    }
+
+    private mutating func carryOne(_ action: PeerAction, node i: Int) {
+        switch action {
+        case .client(let core):
+            deliverToClients(core, node: i)
+        case .persist(let txns):
+            nodes[i].disk.log += txns
+            let latency: Int64 = nodes[i].slowDisk ? 50 + Int64(random.next() % 150) : 1 + Int64(random.next() % 3)
+            nodes[i].lastDiskDone = max(nodes[i].lastDiskDone, now + latency)
+            queue.push(nodes[i].lastDiskDone, .fsync(node: i, incarnation: nodes[i].incarnation,
+                                                     generation: nodes[i].disk.generation, count: nodes[i].disk.log.count))
+        case let .sendToLearner(id, packets):
+            for packet in packets { sendToLearner(id, .packet(packet)) }
+        case .sendSnapshot(let id):
+            let core = nodes[i].peer!.core
+            sendToLearner(id, .packet(ZabPacket.bare(.snap, zxid: core.tree.lastProcessedZxid)))
+            sendToLearner(id, .snapshot(SimDisk.serialize(core), core.tree.lastProcessedZxid))
+        case let .closeLearner(id, reason):
+            log("n\(i + 1) closes \(id): \(reason)")
+            close(id, notifyLeader: false, notifyLearner: true)
+        case .connectToLeader(let sid):
+            openConnection(from: i, to: Int(sid.rawValue) - 1)
+        case .sendToLeader(let packets):
+            guard let id = nodes[i].leaderConnection else { return }
+            for packet in packets { sendToLeader(id, packet) }
+        case .disconnectFromLeader:
+            if let id = nodes[i].leaderConnection { close(id, notifyLeader: true, notifyLearner: false) }
+            nodes[i].leaderConnection = nil
+        case .receiveSnapshot:
+            nodes[i].expectingSnapshot = true
+        case .truncateLog(let zxid):
+            drainApplied(i)
+            nodes[i].disk.truncate(to: zxid)
+            checker.nodeRestarted(i)
+            let more = nodes[i].peer!.databaseReloaded(nodes[i].disk.load(), now: wall)
+            carry(more, node: i)
+        case .writeSnapshot:
+            nodes[i].disk.writeSnapshot(of: nodes[i].peer!.core)
+        case .persistAcceptedEpoch(let epoch):
+            nodes[i].disk.acceptedEpoch = epoch
+        case .persistCurrentEpoch(let epoch):
+            nodes[i].disk.currentEpoch = epoch
+        case .reloadDatabase:
+            drainApplied(i)
+            nodes[i].disk.durable = nodes[i].disk.log.count
+            nodes[i].disk.generation += 1
+            nodes[i].leaderConnection = nil
+            nodes[i].expectingSnapshot = false
+            checker.nodeRestarted(i)
+            let more = nodes[i].peer!.databaseReloaded(nodes[i].disk.load(), now: wall)
+            carry(more, node: i)
+        case let .sendNotification(to, notification):
+            let j = Int(to.rawValue) - 1
+            if linkUp(i, j) { queue.push(now + delay(), .election(from: i, to: j, notification)) }
+        case .connectAllVoters:
+            break
+        case let .log(_, line):
+            log("n\(i + 1) \(line)")
+        }
+    }
+
+    mutating func openConnection(from learner: Int, to leader: Int) {
+        nextConnection += 1
+        let id = LearnerConnectionID(nextConnection)
+        connections[id] = SimConnection(id: id, learner: learner, leader: leader,
+                                        learnerIncarnation: nodes[learner].incarnation,
+                                        leaderIncarnation: nodes[leader].incarnation)
+        nodes[learner].leaderConnection = id
+        queue.push(now + delay(), .connect(id))
+    }
+}
