@@ -351,3 +351,42 @@ func note(_ state: ServerState, leader: Int64, zxid: Int64, round: Int64, epoch:
         #expect(decision(mixed)?.vote.leader == 3)
     }
 }
+
+@Suite struct ElectionRobustnessTests {
+    /// A small seeded generator so the sequence is the same on every run.
+    struct Generator {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+    }
+
+    @Test(arguments: [Int64(1), 4]) func arbitraryNotificationsKeepTheInvariants(myID: Int64) {
+        let verifier = electionVerifier(voters: [1, 2, 3], observers: [4])
+        let values: [Int64] = [Int64.min, -1, 0, 1, 2, 3, 4, 9, 0x1_0000_0001, Int64.max]
+        let states: [ServerState] = [.looking, .following, .leading, .observing]
+        var g = Generator(state: UInt64(myID))
+        var e = Election(myID: ServerID(myID), verifier: verifier)
+        var now: Int64 = 0
+        var decided = 0
+        for step in 0..<5000 {
+            now += Int64(g.next(300))
+            if step % 500 == 0 {
+                _ = e.lookForLeader(lastLoggedZxid: Zxid(values[g.next(values.count)]), currentEpoch: Int64(g.next(3)), now: now)
+            }
+            let n = Notification(state: states[g.next(4)], leader: values[g.next(values.count)],
+                                 zxid: values[g.next(values.count)], electionEpoch: values[g.next(values.count)],
+                                 peerEpoch: values[g.next(values.count)], version: Int32(g.next(3)), config: nil)
+            var actions = e.received(n, from: ServerID(Int64(g.next(6))), now: now)
+            actions += e.tick(now: now, allDelivered: g.next(2) == 0)
+            if let d = decision(actions) {
+                decided += 1
+                #expect(verifier.isVoter(ServerID(d.vote.leader)))
+                #expect(myID != 4 || d.state == .observing)
+            }
+            #expect(sentNotifications(actions).allSatisfy { $0.to != ServerID(myID) })
+        }
+        #expect(decided > 0)
+    }
+}

@@ -6,11 +6,16 @@ extension Election {
     /// leader. Once decided, a LOOKING sender gets our final vote and state. While LOOKING, a
     /// LOOKING sender in an older round gets our proposal, then the notification is counted.
     /// Before the first `lookForLeader` nothing is answered, as ZooKeeper's receiver does not run
-    /// yet. A newer config in the notification is logged and ignored: adopting it would restart
+    /// yet. A message claiming our own id is dropped: the transport refuses such connections
+    /// (ZooKeeper's `QuorumCnxManager` closes them) and our own vote is counted directly. A newer config in the notification is logged and ignored: adopting it would restart
     /// the election under another verifier, which comes with dynamic reconfiguration.
     public mutating func received(_ n: Notification, from sid: ServerID, now: Int64) -> [ElectionAction] {
         var actions: [ElectionAction] = []
         defer { finishEvent() }
+        guard sid != myID else {
+            actions.append(.log(.warning, "Ignoring notification claiming to come from my own id \(sid)"))
+            return actions
+        }
         noteNewerConfig(n, from: sid, into: &actions)
         switch phase {
         case .idle:
