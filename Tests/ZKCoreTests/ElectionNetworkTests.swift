@@ -105,6 +105,7 @@ private func ids(_ raw: [Int64]) -> [ServerID] { raw.map { ServerID($0) } }
 
 private let orders: [MiniNetwork.Order] = [.oldestFirst, .newestFirst, .seeded(1), .seeded(7), .seeded(42), .seeded(2026)]
 
+/// Whole ensembles of 3 and 5 machines over `MiniNetwork`, under several delivery orders.
 @Suite struct ElectionNetworkTests {
     /// Runs `voters` (started in `startOrder`, 5 ms apart) to a decision and checks that every
     /// machine agrees on `leader`; returns the network for more checks.

@@ -37,6 +37,7 @@ func note(_ state: ServerState, leader: Int64, zxid: Int64, round: Int64, epoch:
     Notification(state: state, leader: leader, zxid: zxid, electionEpoch: round, peerEpoch: epoch, config: verifier.configText)
 }
 
+/// FLE's total order on votes (`totalOrderPredicate`).
 @Suite struct ElectionVoteOrderTests {
     let weight: (ServerID) -> Int64 = { $0.rawValue == 9 ? 0 : 1 }
 
@@ -61,6 +62,7 @@ func note(_ state: ServerState, leader: Int64, zxid: Int64, round: Int64, epoch:
     }
 }
 
+/// One machine driven event by event through the LOOKING rules: rounds, adoption, ignored senders.
 @Suite struct ElectionRoundTests {
     let three = electionVerifier(voters: [1, 2, 3])
     let five = electionVerifier(voters: [1, 2, 3, 4, 5])
@@ -199,6 +201,7 @@ func note(_ state: ServerState, leader: Int64, zxid: Int64, round: Int64, epoch:
     }
 }
 
+/// The notification wait with its backoff, and the finalize wait, both driven by `tick`.
 @Suite struct ElectionTimerTests {
     let three = electionVerifier(voters: [1, 2, 3])
 
@@ -266,6 +269,7 @@ func note(_ state: ServerState, leader: Int64, zxid: Int64, round: Int64, epoch:
     }
 }
 
+/// Votes of servers already out of the election (FOLLOWING/LEADING), and answers once decided.
 @Suite struct ElectionEstablishedTests {
     @Test func aRestartedServerFollowsTheEstablishedLeaderFromTheCapturedAnswers() throws {
         let verifier = captureVerifier()
@@ -352,6 +356,7 @@ func note(_ state: ServerState, leader: Int64, zxid: Int64, round: Int64, epoch:
     }
 }
 
+/// Arbitrary input never breaks the machine's invariants (checked after every event in debug builds).
 @Suite struct ElectionRobustnessTests {
     /// A small seeded generator so the sequence is the same on every run.
     struct Generator {
