@@ -44,6 +44,7 @@ func captureVerifier() -> QuorumVerifier {
     })
 }
 
+/// The election notification codec against live 3.8.0 frames and malformed payloads.
 @Suite struct NotificationTests {
     @Test func captureFramesDecodeToTheirCommentsAndReencodeByteForByte() throws {
         let captured = try loadCapturedNotifications()

@@ -12,6 +12,7 @@ public enum NotificationError: Error, Hashable, Sendable, CustomStringConvertibl
     /// The sender's state ordinal is not 0…3.
     case unknownState(Int32)
 
+    /// A one-line reason for the transport's log.
     public var description: String {
         switch self {
         case let .tooShort(length):
