@@ -55,6 +55,7 @@ extension Learner {
                 return
             }
             newLeaderPending = true
+            newLeaderZxid = lastLogged
             finishNewLeaderIfDurable(into: &actions)
         case (.upToDate, .awaitingUpToDate):
             stage = .broadcast
@@ -102,6 +103,12 @@ extension Learner {
     private mutating func log(_ txn: LoggedTxn, committed: Bool, into actions: inout [LearnerAction]) throws(JuteError) {
         guard txn.zxid > lastLogged else {
             actions.append(.quit(reason: "txn \(txn.zxid) from the leader is not after our last logged \(lastLogged)"))
+            return
+        }
+        // A gap inside one epoch would leave a hole in the log that a reload replays around
+        // (ZooKeeper 3.9.4+ aborts such a sync too).
+        if txn.zxid.epoch == lastLogged.epoch && txn.zxid != lastLogged.next() {
+            actions.append(.quit(reason: "txn \(txn.zxid) from the leader does not follow our last logged \(lastLogged)"))
             return
         }
         lastLogged = txn.zxid

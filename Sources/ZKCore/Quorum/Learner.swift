@@ -12,7 +12,7 @@ public enum LearnerAction: Hashable, Sendable {
     /// The leader's snapshot follows on the stream: read it, make it the database, then call
     /// `snapshotLoaded`.
     case receiveSnapshot(zxid: Zxid)
-    /// Write the database as a snapshot, durably (a SNAP-synced learner before its NEWLEADER ACK).
+    /// Write the database as a snapshot, durably (a SNAP-synced learner, before it logs anything).
     case writeSnapshot
     case persistAcceptedEpoch(Int32)
     case persistCurrentEpoch(Int32)
@@ -81,7 +81,9 @@ public struct Learner {
     /// Proposals durable and awaiting their ACK (broadcast only).
     var lastAcked: Zxid
     var newLeaderPending = false
-    var snapshotSync = false
+    /// The last txn logged when NEWLEADER arrived: it is ACKed once that much is durable
+    /// (proposals arriving later are broadcast traffic and must not hold the ACK back).
+    var newLeaderZxid = Zxid.zero
     /// The newest COMMIT (or INFORM) seen; a SYNC completes once it is applied.
     var lastCommitSeen: Zxid
     var syncMarkers = Deque<Zxid>()
@@ -136,11 +138,12 @@ public struct Learner {
         lastAcked = zxid
         lastCommitSeen = zxid
         unapplied.removeAll()
-        snapshotSync = true
         stage = .syncing
         deadlineMs = now + settings.initMs
         checkInvariants()
-        return []
+        // The snapshot is made durable before anything else is logged: txns logged after it
+        // mean nothing without it (a reload would replay them over the old database).
+        return [.writeSnapshot]
     }
 
     /// The log made everything up to `zxid` durable: ACK what may now be ACKed, apply what is
@@ -183,15 +186,11 @@ public struct Learner {
         }
     }
 
-    /// NEWLEADER is ACKed only once every txn of the sync is durable, the SNAP snapshot written
-    /// and the new current epoch on disk.
+    /// NEWLEADER is ACKed only once every txn of the sync is durable (the SNAP snapshot was
+    /// written when it arrived) and the new current epoch is on disk.
     mutating func finishNewLeaderIfDurable(into actions: inout [LearnerAction]) {
-        guard newLeaderPending, synced >= lastLogged else { return }
+        guard newLeaderPending, synced >= newLeaderZxid else { return }
         newLeaderPending = false
-        if snapshotSync {
-            actions.append(.writeSnapshot)
-            snapshotSync = false
-        }
         if currentEpoch != epoch {
             currentEpoch = epoch
             actions.append(.persistCurrentEpoch(epoch))

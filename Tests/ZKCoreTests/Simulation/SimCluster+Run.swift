@@ -4,17 +4,14 @@ import ZKCore
 extension SimCluster {
     /// Runs events until `time`, or until `stop` holds after an event.
     mutating func run(until time: Int64, stop: (SimCluster) -> Bool = { _ in false }) {
-        while let (at, event) = queue.pop() {
-            if at > time {
-                queue.push(at, event)
-                now = time
-                return
-            }
+        // Peek before popping: an event put back would get a new sequence number and could
+        // overtake another event due at the same time (two packets of one connection).
+        while let next = queue.nextTime, next <= time, let (at, event) = queue.pop() {
             now = max(now, at)
             handle(event)
             if stop(self) { return }
         }
-        now = time
+        now = max(now, time)
     }
 
     mutating func handle(_ event: SimEvent) {
@@ -97,6 +94,7 @@ extension SimCluster {
         let i = c.learner
         switch item {
         case .packet(let packet):
+            if SimCluster.printsTrace, packet.type != 5 { log("n\(i + 1) <- \(ZabType(rawValue: packet.type).map { "\($0)" } ?? "?") \(Zxid(packet.zxid))") }
             let actions = nodes[i].peer!.leaderPacket(packet, now: wall)
             carry(actions, node: i)
         case let .snapshot(bytes, zxid):
@@ -107,7 +105,9 @@ extension SimCluster {
             nodes[i].expectingSnapshot = false
             drainApplied(i)
             checker.nodeRestarted(i)
-            let actions = nodes[i].peer!.snapshotReceived(SimDisk.deserialize(bytes, zxid: zxid), now: wall)
+            let state = SimDisk.deserialize(bytes, zxid: zxid)
+            log("n\(i + 1) loaded SNAP at \(state.tree.lastProcessedZxid) digest \(state.tree.digest)")
+            let actions = nodes[i].peer!.snapshotReceived(state, now: wall)
             carry(actions, node: i)
         }
     }

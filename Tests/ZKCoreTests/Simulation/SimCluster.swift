@@ -1,3 +1,4 @@
+import Foundation
 import ZKCore
 
 /// A whole ensemble in one process under one seed: the real `QuorumPeer` machines over a
@@ -31,6 +32,8 @@ struct SimCluster {
     var checker = SimChecker()
     var trace: [String] = []
     let traceEnabled: Bool
+    /// SWZK_SIM_TRACE=1 prints the trace as it happens (to see the lead-up to a crash).
+    static let printsTrace = ProcessInfo.processInfo.environment["SWZK_SIM_TRACE"] == "1"
 
     init(seed: UInt64, voters: Int, observers: Int, trace: Bool = false) {
         self.seed = seed
@@ -50,7 +53,9 @@ struct SimCluster {
     var wall: CoreTime { CoreTime(wallMs: 1_700_000_000_000 + now, monotonicMs: now) }
 
     mutating func log(_ line: @autoclosure () -> String) {
-        if traceEnabled { trace.append("t=\(now) \(line())") }
+        guard traceEnabled else { return }
+        let text = "t=\(now) \(line())"
+        if SimCluster.printsTrace { print(text) } else { trace.append(text) }
     }
 
     // MARK: - Nodes
@@ -109,6 +114,9 @@ struct SimCluster {
         }
         c.lastToLearner = max(c.lastToLearner, now + delay())
         connections[id] = c
+        if SimCluster.printsTrace, case .packet(let p) = item, p.type == 2 {
+            log("send \(id) n\(c.learner + 1) proposal \(Zxid(p.zxid)) at \(c.lastToLearner)")
+        }
         queue.push(c.lastToLearner, .toLearner(id, item))
     }
 
@@ -140,6 +148,9 @@ struct SimCluster {
         guard nodes[i].peer != nil else { return }
         let txns = nodes[i].peer!.drainApplied()
         let tree = nodes[i].peer!.core.tree
+        if SimCluster.printsTrace, let last = txns.last {
+            log("n\(i + 1) applied \(txns.count) through \(last.zxid) (\(txns.map { "\($0.header.type.rawValue)" }.joined(separator: ","))) digest \(tree.digest)")
+        }
         checker.applied(txns, node: i, digest: tree.digest, treeZxid: tree.lastProcessedZxid)
     }
 
@@ -157,6 +168,7 @@ struct SimCluster {
             for packet in packets { sendToLearner(id, .packet(packet)) }
         case .sendSnapshot(let id):
             let core = nodes[i].peer!.core
+            log("n\(i + 1) SNAP at \(core.tree.lastProcessedZxid) digest \(core.tree.digest)")
             sendToLearner(id, .packet(ZabPacket.bare(.snap, zxid: core.tree.lastProcessedZxid)))
             sendToLearner(id, .snapshot(SimDisk.serialize(core), core.tree.lastProcessedZxid))
         case let .closeLearner(id, reason):
@@ -180,6 +192,8 @@ struct SimCluster {
             carry(more, node: i)
         case .writeSnapshot:
             nodes[i].disk.writeSnapshot(of: nodes[i].peer!.core)
+            let at = nodes[i].peer!.core.tree.lastProcessedZxid
+            log("n\(i + 1) wrote snapshot at \(at)")
         case .persistAcceptedEpoch(let epoch):
             nodes[i].disk.acceptedEpoch = epoch
         case .persistCurrentEpoch(let epoch):
@@ -191,7 +205,10 @@ struct SimCluster {
             nodes[i].leaderConnection = nil
             nodes[i].expectingSnapshot = false
             checker.nodeRestarted(i)
-            let more = nodes[i].peer!.databaseReloaded(nodes[i].disk.load(), now: wall)
+            let durable = nodes[i].disk.load()
+            let disk = nodes[i].disk
+            log("n\(i + 1) reloaded: snapshot \(disk.snapshot.map { "\($0.zxid)" } ?? "none"), log \(disk.log.map { "\($0.zxid.counter)" }.joined(separator: ",")), tree \(durable.recovered.tree.lastProcessedZxid) digest \(durable.recovered.tree.digest)")
+            let more = nodes[i].peer!.databaseReloaded(durable, now: wall)
             carry(more, node: i)
         case let .sendNotification(to, notification):
             let j = Int(to.rawValue) - 1

@@ -69,6 +69,9 @@ struct SimQueue {
 
     var isEmpty: Bool { heap.isEmpty }
 
+    /// When the next event is due (nil when none is queued).
+    var nextTime: Int64? { heap.first?.time }
+
     mutating func push(_ time: Int64, _ event: SimEvent) {
         seq += 1
         heap.append((time, seq, event))

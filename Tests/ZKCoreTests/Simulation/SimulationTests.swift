@@ -24,7 +24,12 @@ import ZKCore
         var failed: [UInt64] = []
         var acked = 0
         var applied = 0
+        // Each seed's number goes to stderr before it runs, so that a seed that traps (a broken
+        // invariant is a precondition) still names itself in the output.
+        FileHandle.standardError.write("simulation seeds:".data(using: .utf8)!)
+        defer { FileHandle.standardError.write("\n".data(using: .utf8)!) }
         for seed in first..<(first + count) {
+            FileHandle.standardError.write(" \(seed)".data(using: .utf8)!)
             var scenario = SimScenario(seed: seed)
             let failures = scenario.run()
             acked += scenario.cluster.checker.acknowledged.count
