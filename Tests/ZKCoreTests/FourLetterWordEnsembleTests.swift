@@ -203,6 +203,20 @@ import Testing
         }
     }
 
+    @Test func servingFollowsTheZabPhase() {
+        func report(_ state: QuorumReport.PeerState, _ phase: QuorumReport.ZabPhase) -> QuorumReport {
+            QuorumReport(peerState: state, zabPhase: phase, quorumSize: 3)
+        }
+        #expect(!report(.looking, .election).servesClients(leaderServes: true))
+        #expect(!report(.following, .discovery).servesClients(leaderServes: true))
+        #expect(!report(.following, .synchronization).servesClients(leaderServes: true))
+        #expect(report(.following, .broadcast).servesClients(leaderServes: false))
+        #expect(report(.observing, .broadcast).servesClients(leaderServes: true))
+        #expect(!report(.leading, .synchronization).servesClients(leaderServes: true))
+        #expect(report(.leading, .broadcast).servesClients(leaderServes: true))
+        #expect(!report(.leading, .broadcast).servesClients(leaderServes: false))
+    }
+
     // MARK: - Java hash order
 
     @Test func javaStringHashCode() {

@@ -101,6 +101,24 @@ public struct QuorumReport: Sendable, Equatable {
         return text
     }
 
+    /// Whether the peer runs a client-facing server, i.e. the `serving:` argument of
+    /// `FourLetterWordRenderer.response` (ZooKeeper's `ServerCnxn.isZKServerRunning`): a learner
+    /// from UPTODATE on (Zab's broadcast phase), the leader once broadcasting and only when
+    /// `leaderServes` is on (`Leader.lead` installs its server only then), never while looking.
+    /// A looking peer's read-only server is the caller's to add.
+    public func servesClients(leaderServes: Bool) -> Bool {
+        let broadcasting: Bool
+        switch zabPhase {
+        case .broadcast: broadcasting = true
+        case .election, .discovery, .synchronization: broadcasting = false
+        }
+        switch peerState {
+        case .looking: return false
+        case .leading: return broadcasting && leaderServes
+        case .following, .observing: return broadcasting
+        }
+    }
+
     /// What `srvr`'s `Mode:` and `zk_server_state` print for this role (the `getState()` of
     /// `LeaderZooKeeperServer`, `FollowerZooKeeperServer`, `ObserverZooKeeperServer`); nil while
     /// looking, when the peer runs no such server.
