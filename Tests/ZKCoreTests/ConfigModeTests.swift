@@ -34,14 +34,18 @@ import Testing
         #expect(try parse(text).config.mode == .standalone)
     }
 
-    @Test func serverLineForAnotherServerIsEnsemble() throws {
-        let c = try parse("dataDir=/d\nclientPort=2181\nserver.2=127.0.0.2:2888:3888\n", myid: ServerID(1)).config
-        #expect(c.mode == .ensemble)
-        #expect(c.ownServer == nil)
+    @Test func serverLineForAnotherServerIsAnEnsembleWithoutThisServer() throws {
+        // An ensemble, but not one this server belongs to: its myid names no server.N line.
+        #expect(throws: ConfigError(origin: .line(file: "/d/myid", line: 1), key: nil,
+                                    problem: "server id 1 has no server.1 line in zoo.cfg (servers: 2)")) {
+            try parse("dataDir=/d\nclientPort=2181\ninitLimit=5\nsyncLimit=2\nserver.2=127.0.0.2:2888:3888\n",
+                      myid: ServerID(1))
+        }
     }
 
     @Test func standaloneDisabledIsEnsemble() throws {
-        let text = "dataDir=/d\nclientPort=2181\nstandaloneEnabled=false\nserver.1=127.0.0.1:2888:3888\n"
+        let text = "dataDir=/d\nclientPort=2181\ninitLimit=5\nsyncLimit=2\nstandaloneEnabled=false\n"
+            + "server.1=127.0.0.1:2888:3888\n"
         #expect(try parse(text, myid: ServerID(1)).config.mode == .ensemble)
     }
 
@@ -73,7 +77,8 @@ import Testing
     @Test func loadReadsConfigAndMyid() throws {
         try withTemporaryDirectory { dir in
             let cfg = dir + "/zoo.cfg"
-            try "dataDir=\(dir)\nserver.5=127.0.0.1:2888:3888;2181\n".write(toFile: cfg, atomically: true, encoding: .utf8)
+            try "dataDir=\(dir)\ninitLimit=5\nsyncLimit=2\nserver.5=127.0.0.1:2888:3888;2181\n"
+                .write(toFile: cfg, atomically: true, encoding: .utf8)
             let withoutMyid = try ServerConfig.load(path: cfg)
             #expect(withoutMyid.config.serverID == nil && withoutMyid.source == cfg)
             try "5\n".write(toFile: dir + "/myid", atomically: true, encoding: .utf8)
@@ -82,8 +87,11 @@ import Testing
             #expect(loaded.mode == .standalone)
             #expect(loaded.config.snapCount == 10)
             #expect(loaded.config.clientEndpoint == HostPort(host: "0.0.0.0", port: 2181))
+            // A myid naming no server.N line is refused while loading (it used to load as an
+            // ensemble, which requireStandalone then refused).
             try "6\n".write(toFile: dir + "/myid", atomically: true, encoding: .utf8)
-            #expect(throws: ConfigError.ensembleNotSupported(file: cfg)) {
+            #expect(throws: ConfigError(origin: .line(file: dir + "/myid", line: 1), key: nil,
+                                        problem: "server id 6 has no server.6 line in \(cfg) (servers: 5)")) {
                 try ServerConfig.load(path: cfg).requireStandalone()
             }
         }

@@ -113,9 +113,11 @@ import Testing
     // MARK: - server.N
 
     private func server(_ value: String) throws -> QuorumServer {
-        // A second participant and standaloneEnabled=false keep an observer line valid on its own.
-        let text = "dataDir=/d\nclientPort=1\nstandaloneEnabled=false\nserver.9=z:2888:3888\nserver.1=\(value)\n"
-        return try #require(parse(text).config.servers.first)
+        // A second participant and standaloneEnabled=false keep an observer line valid on its own;
+        // being an ensemble, it needs the limits and a myid.
+        let text = "dataDir=/d\nclientPort=1\ninitLimit=5\nsyncLimit=2\nstandaloneEnabled=false\n"
+            + "server.9=z:2888:3888\nserver.1=\(value)\n"
+        return try #require(parse(text, myid: ServerID(9)).config.servers.first)
     }
 
     @Test func serverLineVariants() throws {
@@ -144,10 +146,12 @@ import Testing
         let c = try parse("""
             dataDir=/d
             clientPort=2181
+            initLimit=5
+            syncLimit=2
             server.3=127.0.0.3:2888:3888
             server.1=127.0.0.1:2888:3888
             server.2=127.0.0.2:2888:3888
-            """).config
+            """, myid: ServerID(2)).config
         #expect(c.servers.map(\.id) == [ServerID(1), ServerID(2), ServerID(3)])
         #expect(c.servers.map(\.address) == ["127.0.0.1", "127.0.0.2", "127.0.0.3"])
     }

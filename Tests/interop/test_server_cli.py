@@ -81,7 +81,10 @@ def test_bad_value_is_one_line_naming_file_line_and_key(tmp_path, lines, line_no
 
 def test_unknown_key_is_a_warning_and_ensembles_are_refused(tmp_path):
     cfg = tmp_path / "zoo.cfg"
-    cfg.write_text("tickTime=2000\ndataDir=/tmp/x\nclientPort=2181\nnoSuchKey=1\n"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "myid").write_text("1\n")  # a valid ensemble member: myid, initLimit and syncLimit present
+    cfg.write_text(f"tickTime=2000\ndataDir={data}\nclientPort=2181\nnoSuchKey=1\ninitLimit=10\nsyncLimit=5\n"
                    "server.1=127.0.0.1:2888:3888\nserver.2=127.0.0.2:2888:3888\n")
     res = _run(["server", "-c", str(cfg)], tmp_path)
     assert res.returncode == 2

@@ -1,4 +1,4 @@
-/// `mntr`: every metric a standalone 3.8 server lists, as `zk_<key>\t<value>` lines.
+/// `mntr`: every metric a 3.8 server lists, as `zk_<key>\t<value>` lines.
 extension FourLetterWordRenderer {
     /// One `mntr` value. Java prints `Integer`/`Long` as is, other numbers through
     /// `Double.toString`, anything else with `toString` (ZooKeeper's `MonitorCommand.print`).
@@ -17,42 +17,63 @@ extension FourLetterWordRenderer {
         }
     }
 
-    /// `mntr` for a standalone server: fixed keys, gauges, counters, then summaries, each group
-    /// in the order of spec §14.3 (ZooKeeper prints hash-map order, which no tool relies on; a
-    /// fixed order keeps the output diffable).
+    /// `mntr`: the fixed keys (`zk_version`, `zk_server_state`, and for an ensemble member
+    /// `zk_peer_state`, plus `zk_observer_master_id` on an observer), then the gauges, counters,
+    /// basic summaries and advanced summaries, each group in the order ZooKeeper 3.8 prints it
+    /// (`MonitorCommand` over `dumpMonitorValues` and `DefaultMetricsProvider.dump`, whose maps
+    /// iterate in hash order, reproduced by `JavaHashOrder`).
     ///
     /// Metrics swzk does not measure print what a fresh ZooKeeper prints: counters 0, summaries
-    /// `0.0` average and 0 for the rest. Per-namespace sets are left out (no quotas tracked, no
-    /// per-namespace samples).
-    ///
-    /// TODO: the quorum keys (`zk_peer_state`, `zk_quorum_size`, leader gauges) come with the
-    /// Quorum machines, whose state the report does not carry yet.
+    /// `0.0` average and 0 for the rest. Summary and gauge sets (per-namespace quotas and
+    /// reads/writes, per-learner queue stats) are left out: swzk keeps no per-set samples.
     static func monitor(report: ServerReport, info: ServerInfo) -> String {
         var lines: [(String, MonitorValue)] = [
             ("version", .text(info.version)),
-            ("server_state", .text(report.mode)),
+            ("server_state", .text(report.serverState)),
         ]
-        lines += monitorGauges(report: report)
+        let quorum = monitoredQuorum(report)
+        if let quorum {
+            lines.append(("peer_state", .text(quorum.detailedPeerState)))
+            switch quorum.peerState {
+            case .observing: lines.append(("observer_master_id", .integer(quorum.learnerMasterID)))
+            case .looking, .following, .leading: break
+            }
+        }
+        let gauges = monitorGauges(report: report, quorum: quorum)
+        let gaugeValues = Dictionary(gauges.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
+        for name in JavaHashOrder.concurrentHashMap(gauges.map(\.0)) {
+            if let value = gaugeValues[name] ?? nil { lines.append((name, value)) }
+        }
         let knownCounters: [String: Int64] = [
             "connection_rejected": report.connectionRejected,
             "throttled_ops": report.throttledOps,
             "sessionless_connections_expired": report.sessionlessConnectionsExpired,
         ]
-        for name in monitorCounterNames {
+        for name in monitorCounterOrder {
             lines.append((name, .integer(knownCounters[name] ?? 0)))
         }
-        for name in basicSummaryNames {
+        for name in basicSummaryOrder {
             lines += emptySummary(name, advanced: false)
         }
-        for name in advancedSummaryNames {
+        for name in advancedSummaryOrder {
             lines += emptySummary(name, advanced: true)
         }
         return lines.map { "zk_" + $0.0 + "\t" + $0.1.formatted + "\n" }.joined()
     }
 
-    /// The gauges of a standalone server, in spec order.
-    static func monitorGauges(report: ServerReport) -> [(String, MonitorValue)] {
-        [
+    /// The quorum part `mntr` shows: none for a standalone server, a read-only server (ZooKeeper's
+    /// `ReadOnlyZooKeeperServer` is no `QuorumZooKeeperServer`) or a peer still looking.
+    static func monitoredQuorum(_ report: ServerReport) -> QuorumReport? {
+        guard report.mode != "read-only", let quorum = report.quorum, quorum.serverState != nil else { return nil }
+        return quorum
+    }
+
+    /// The gauges in ZooKeeper's registration order (`ZooKeeperServer.registerMetrics`, then
+    /// `QuorumZooKeeperServer`'s `quorum_size`, then the leader's or follower's own), which decides
+    /// where each lands in the hash map. A nil value is a registered gauge that reads null and is
+    /// not printed, as a follower's `synced_observers` without an observer master.
+    static func monitorGauges(report: ServerReport, quorum: QuorumReport?) -> [(String, MonitorValue?)] {
+        var gauges: [(String, MonitorValue?)] = [
             ("avg_latency", .double(JavaFormat.roundedHalfUp(report.avgLatencyMs, scale: 4))),
             ("max_latency", .integer(report.maxLatencyMs)),
             ("min_latency", .integer(report.minLatencyMs)),
@@ -78,6 +99,28 @@ extension FourLetterWordRenderer {
             ("non_mtls_remote_conn_count", .integer(0)),
             ("non_mtls_local_conn_count", .integer(0)),
         ]
+        guard let quorum else { return gauges }
+        gauges.append(("quorum_size", .integer(Int64(quorum.quorumSize))))
+        switch quorum.peerState {
+        case .leading:
+            let leader = quorum.leader ?? QuorumReport.LeaderReport()
+            gauges += [
+                ("learners", .integer(Int64(leader.learners))),
+                ("synced_followers", .integer(Int64(leader.syncedFollowers))),
+                ("synced_non_voting_followers", .integer(Int64(leader.syncedNonVotingFollowers))),
+                ("synced_observers", .integer(Int64(leader.syncedObservers))),
+                ("pending_syncs", .integer(Int64(leader.pendingSyncs))),
+                ("leader_uptime", .integer(leader.uptimeMs)),
+                ("last_proposal_size", .integer(Int64(report.lastProposalSize))),
+                ("max_proposal_size", .integer(Int64(report.maxProposalSize))),
+                ("min_proposal_size", .integer(Int64(report.minProposalSize))),
+            ]
+        case .following:
+            gauges.append(("synced_observers", quorum.followerSyncedObservers.map { .integer(Int64($0)) }))
+        case .observing, .looking:
+            break
+        }
+        return gauges
     }
 
     /// A summary with no samples: `avg` 0.0, `min`/`max`/`cnt`/`sum` 0, and for an advanced
@@ -95,7 +138,14 @@ extension FourLetterWordRenderer {
         return lines
     }
 
-    /// Counters of 3.8 (`ServerMetrics`), spec order.
+    /// The counters in the order `mntr` prints them.
+    static let monitorCounterOrder = JavaHashOrder.concurrentHashMap(monitorCounterNames)
+    /// The basic summaries in the order `mntr` prints them.
+    static let basicSummaryOrder = JavaHashOrder.concurrentHashMap(basicSummaryNames)
+    /// The advanced summaries in the order `mntr` prints them.
+    static let advancedSummaryOrder = JavaHashOrder.concurrentHashMap(advancedSummaryNames)
+
+    /// Counters of 3.8 (`ServerMetrics`), in registration order (the constructor's).
     static let monitorCounterNames = [
         "looking_count", "diff_count", "snap_count", "commit_count", "connection_request_count",
         "connection_rejected", "bytes_received_count", "unrecoverable_error_count",
@@ -115,7 +165,7 @@ extension FourLetterWordRenderer {
         "response_bytes", "watch_bytes",
     ]
 
-    /// Summaries reported as avg/min/max/cnt/sum (`Summary.SummaryLevel.BASIC`), spec order.
+    /// Summaries reported as avg/min/max/cnt/sum (`Summary.SummaryLevel.BASIC`), registration order.
     static let basicSummaryNames = [
         "fsynctime", "snapshottime", "dbinittime", "follower_sync_time", "observer_sync_time",
         "election_time", "connection_token_deficit", "inflight_snap_count", "inflight_diff_count",
@@ -133,7 +183,7 @@ extension FourLetterWordRenderer {
         "learner_request_processor_queue_size", "socket_closing_time",
     ]
 
-    /// Summaries that add p50/p95/p99/p999 (`Summary.SummaryLevel.ADVANCED`), spec order.
+    /// Summaries that add p50/p95/p99/p999 (`Summary.SummaryLevel.ADVANCED`), registration order.
     static let advancedSummaryNames = [
         "readlatency", "updatelatency", "propagation_latency", "dead_watchers_cleaner_latency",
         "prep_processor_queue_time_ms", "close_session_prep_time", "read_commitproc_time_ms",

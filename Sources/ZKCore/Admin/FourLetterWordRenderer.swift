@@ -89,9 +89,9 @@ public enum FourLetterWordRenderer {
         out += "Connections: \(report.connections.count)\n"
         out += "Outstanding: \(report.outstandingRequests)\n"
         out += "Zxid: 0x" + report.lastZxid.hex + "\n"
-        out += "Mode: " + report.mode + "\n"
+        out += "Mode: " + report.serverState + "\n"
         out += "Node count: \(report.nodeCount)\n"
-        if report.mode == "leader" {
+        if report.serverState == "leader" {
             let sizes = [report.lastProposalSize, report.minProposalSize, report.maxProposalSize]
             out += "Proposal sizes last/min/max: " + sizes.map(String.init).joined(separator: "/") + "\n"
         }
@@ -138,11 +138,10 @@ public enum FourLetterWordRenderer {
 
     // MARK: - conf, envi, dirs, hash
 
-    /// `conf` for a standalone server (ZooKeeper's `ZooKeeperServer.dumpConf`), ending with
-    /// `serverId=0`.
-    ///
-    /// TODO: the quorum keys (initLimit … peerType, `membership:`) need the quorum configuration,
-    /// which `ServerInfo` does not carry until the Quorum machines exist.
+    /// `conf`: ZooKeeper's `ZooKeeperServer.dumpConf`, ending with `serverId=<id>\n`; an ensemble
+    /// member adds `QuorumZooKeeperServer.dumpConf`'s lines: initLimit, syncLimit, electionAlg,
+    /// electionPort, quorumPort, peerType (the `LearnerType` ordinal), then `membership: ` on a
+    /// line of its own and the config text with no newline after its last line.
     static func configuration(report: ServerReport, info: ServerInfo) -> String {
         let lines: [(String, String)] = [
             ("clientPort", String(info.clientPort)),
@@ -158,7 +157,23 @@ public enum FourLetterWordRenderer {
             ("clientPortListenBacklog", String(info.clientPortListenBacklog)),
             ("serverId", String(info.serverId)),
         ]
-        return lines.map { $0.0 + "=" + $0.1 + "\n" }.joined()
+        let standalone = lines.map { $0.0 + "=" + $0.1 + "\n" }.joined()
+        guard let ensemble = info.ensemble else { return standalone }
+        let peerType: Int
+        switch ensemble.peerType {
+        case .participant: peerType = 0
+        case .observer: peerType = 1
+        }
+        let quorumLines: [(String, String)] = [
+            ("initLimit", String(ensemble.initLimit)),
+            ("syncLimit", String(ensemble.syncLimit)),
+            ("electionAlg", String(ensemble.electionAlg)),
+            ("electionPort", ensemble.electionPorts.map(String.init).joined(separator: "|")),
+            ("quorumPort", ensemble.quorumPorts.map(String.init).joined(separator: "|")),
+            ("peerType", String(peerType)),
+        ]
+        return standalone + quorumLines.map { $0.0 + "=" + $0.1 + "\n" }.joined()
+            + "membership: \n" + ensemble.membership
     }
 
     /// `envi`: `Environment:`, `zookeeper.version=<version>`, then `info.environment` in order

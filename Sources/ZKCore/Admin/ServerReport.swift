@@ -19,6 +19,8 @@ public struct ServerInfo: Sendable, Equatable {
     public var environment: [(String, String)] = []
     /// Words allowed by `4lw.commands.whitelist`.
     public var fourLetterWordWhitelist: Set<String> = ["ruok", "srvr", "mntr", "isro"]
+    /// The ensemble part of `conf`; nil for a standalone server.
+    public var ensemble: EnsembleInfo?
 
     public init() {}
 
@@ -26,7 +28,7 @@ public struct ServerInfo: Sendable, Equatable {
         a.version == b.version && a.clientPort == b.clientPort && a.dataDir == b.dataDir
             && a.dataLogDir == b.dataLogDir && a.tickTimeMs == b.tickTimeMs && a.serverId == b.serverId
             && a.environment.map { $0.0 + "=" + $0.1 } == b.environment.map { $0.0 + "=" + $0.1 }
-            && a.fourLetterWordWhitelist == b.fourLetterWordWhitelist
+            && a.fourLetterWordWhitelist == b.fourLetterWordWhitelist && a.ensemble == b.ensemble
     }
 }
 
@@ -59,7 +61,10 @@ public struct ConnectionReport: Sendable, Equatable {
 
 /// A consistent picture of the running server, taken on the core's loop and rendered elsewhere.
 public struct ServerReport: Sendable, Equatable {
+    /// `standalone` or `read-only`; an ensemble member's role comes from `quorum` (see `serverState`).
     public var mode = "standalone"
+    /// The ensemble member's part of the report; nil for a standalone server.
+    public var quorum: QuorumReport?
     public var lastZxid: Zxid = .zero
     /// Node count as ZooKeeper reports it (root counted twice).
     public var nodeCount = 0
@@ -115,8 +120,16 @@ public struct ServerReport: Sendable, Equatable {
 
     public init() {}
 
+    /// What `srvr`'s `Mode:` and `mntr`'s `zk_server_state` print (ZooKeeper's
+    /// `ZooKeeperServer.getState()` of the running server): `read-only` while serving read-only
+    /// clients, else the ensemble role (`leader`, `follower`, `observer`), else `mode`.
+    public var serverState: String {
+        if mode == "read-only" { return mode }
+        return quorum?.serverState ?? mode
+    }
+
     public static func == (a: ServerReport, b: ServerReport) -> Bool {
-        a.mode == b.mode && a.lastZxid == b.lastZxid && a.nodeCount == b.nodeCount
+        a.mode == b.mode && a.quorum == b.quorum && a.lastZxid == b.lastZxid && a.nodeCount == b.nodeCount
             && a.connections == b.connections && a.packetsReceived == b.packetsReceived
             && a.packetsSent == b.packetsSent && a.totalWatchCount == b.totalWatchCount
     }

@@ -21,6 +21,9 @@ enum ConfigKeys {
         "enforceQuota", "digest.enabled", "closeSessionTxn.enabled", "znode.container.checkIntervalMs",
         "znode.container.maxPerMinute", "znode.container.maxNeverUsedIntervalMs", "nio.sessionlessCnxnTimeout",
         "admin.enableServer", "admin.serverPort", "serverCnxnFactory", "clientCnxnSocket",
+        "cnxTimeout", "electionPortBindRetry", "commitLogCount", "snapshotSizeFactor", "leaderServes",
+        "fastleader.minNotificationInterval", "fastleader.maxNotificationInterval",
+        "leader.maxConcurrentSnapSyncs", "leader.maxConcurrentDiffSyncs",
     ]
 
     /// Other spellings of a canonical key.
@@ -40,11 +43,11 @@ enum ConfigKeys {
     /// Real ZooKeeper settings that swzk does not implement yet: accepted with a warning.
     static func isUnsupported(_ key: String) -> Bool {
         let keys: Set<String> = [
-            "connectToLearnerMasterLimit", "syncEnabled", "observerMasterPort", "sslQuorum", "portUnification",
+            "syncEnabled", "observerMasterPort", "sslQuorum", "portUnification",
             "sslQuorumReloadCertFiles", "quorum.cnxn.threads.size", "oraclePath", "multiAddress.enabled",
             "multiAddress.reachabilityCheckEnabled", "multiAddress.reachabilityCheckTimeoutMs",
         ]
-        let prefixes = ["authProvider.", "quorum.auth.", "ssl.", "group.", "weight.", "jvm.pause."]
+        let prefixes = ["authProvider.", "quorum.auth.", "ssl.", "jvm.pause."]
         return keys.contains(key) || prefixes.contains { key.hasPrefix($0) }
     }
 
@@ -57,6 +60,7 @@ enum ConfigKeys {
 
     /// One handler per canonical key.
     static let handlers: [String: Handler] = basicHandlers.merging(featureHandlers) { first, _ in first }
+        .merging(ensembleHandlers) { first, _ in first }
 
     private static let basicHandlers: [String: Handler] = [
         "dataDir": { b, s throws(ConfigError) in b.config.dataDir = try s.nonEmpty() },
@@ -147,6 +151,50 @@ enum ConfigKeys {
         // Java connection-factory class names: meaningless for swzk's own transport, accepted silently.
         "serverCnxnFactory": { _, _ throws(ConfigError) in },
         "clientCnxnSocket": { _, _ throws(ConfigError) in },
+    ]
+
+    /// The ensemble settings: `connectToLearnerMasterLimit` and the Java system properties the
+    /// quorum code reads (`QuorumCnxManager`, `ZKDatabase`, `Leader`, `FastLeaderElection`,
+    /// `LearnerMaster`). Where ZooKeeper silently falls back to a default on a bad value, swzk
+    /// refuses it, as for every other key; where ZooKeeper raises a value, swzk does too and warns.
+    private static let ensembleHandlers: [String: Handler] = [
+        "connectToLearnerMasterLimit": { b, s throws(ConfigError) in b.config.connectToLearnerMasterLimit = try ticks(s) },
+        "cnxTimeout": { b, s throws(ConfigError) in b.config.cnxTimeout = try s.milliseconds(atLeast: 0) },
+        "electionPortBindRetry": { b, s throws(ConfigError) in
+            let count = try s.integer(atLeast: Int(Int32.min))
+            if count < 0 {
+                b.warnings.append(s.warning("\(count) is negative; using \(Limits.electionPortBindRetryDefault)"))
+            }
+            b.config.electionPortBindRetry = count < 0 ? Limits.electionPortBindRetryDefault : count
+        },
+        "commitLogCount": { b, s throws(ConfigError) in
+            let count = try s.integer(atLeast: Int(Int32.min))
+            if count < Limits.commitLogCountMin {
+                b.warnings.append(s.warning(
+                    "\(count) is below the minimum \(Limits.commitLogCountMin); using \(Limits.commitLogCountMin)"))
+            }
+            b.config.commitLogCount = max(count, Limits.commitLogCountMin)
+        },
+        "snapshotSizeFactor": { b, s throws(ConfigError) in
+            let factor = try s.double()
+            if factor > 1 {
+                b.warnings.append(s.warning("\(s.value) is above 1; using \(Limits.snapshotSizeFactorDefault)"))
+            }
+            b.config.snapshotSizeFactor = factor > 1 ? Limits.snapshotSizeFactorDefault : factor
+        },
+        "leaderServes": { b, s throws(ConfigError) in b.config.leaderServes = try s.yesNo() },
+        "fastleader.minNotificationInterval": { b, s throws(ConfigError) in
+            b.config.minNotificationInterval = try s.milliseconds(atLeast: 1)
+        },
+        "fastleader.maxNotificationInterval": { b, s throws(ConfigError) in
+            b.config.maxNotificationInterval = try s.milliseconds(atLeast: 1)
+        },
+        "leader.maxConcurrentSnapSyncs": { b, s throws(ConfigError) in
+            b.config.maxConcurrentSnapSyncs = try s.integer(atLeast: 1)
+        },
+        "leader.maxConcurrentDiffSyncs": { b, s throws(ConfigError) in
+            b.config.maxConcurrentDiffSyncs = try s.integer(atLeast: 1)
+        },
     ]
 
     /// A session timeout bound in ms; -1 means "derive from tickTime", as in ZooKeeper.

@@ -29,6 +29,13 @@ struct ConfigSetting: Sendable {
         return Int(number)
     }
 
+    /// A decimal number as Java's `Double.parseDouble` reads the usual spellings (`0.33`, `1`,
+    /// `-1`, `5e-1`); infinities and NaN are refused.
+    func double() throws(ConfigError) -> Double {
+        guard let number = Double(value), number.isFinite else { throw error("'\(value)' is not a valid number") }
+        return number
+    }
+
     /// A TCP port, 0...65535 (0 lets the OS choose, handy for tests).
     func port() throws(ConfigError) -> Int {
         guard let number = Int(value), (0...65535).contains(number) else {

@@ -11,9 +11,11 @@ extension ServerConfig {
     /// Messages name `path` as given, e.g. `conf/zoo.cfg:3: clientPort: 'abc' is not a valid port number`.
     public static func load(path: String, overrides: [ConfigOverride] = []) throws(ConfigError) -> ParsedServerConfig {
         let file = try ConfigFile(parsing: readText(path), name: path)
-        let parsed = try parse(file, overrides: overrides)
-        let myidPath = parsed.config.dataDir.hasSuffix("/") ? parsed.config.dataDir + "myid" : parsed.config.dataDir + "/myid"
-        guard FileManager.default.fileExists(atPath: myidPath) else { return parsed }
+        // A first pass finds dataDir (which an override may set); the ensemble rules need myid,
+        // so they wait for the second pass.
+        let located = try parse(file, overrides: overrides, myid: nil, ensembleChecks: false)
+        let myidPath = located.config.myidPath
+        guard FileManager.default.fileExists(atPath: myidPath) else { return try parse(file, overrides: overrides) }
         let myid = try parseMyid(readText(myidPath), file: myidPath)
         return try parse(file, overrides: overrides, myid: myid)
     }

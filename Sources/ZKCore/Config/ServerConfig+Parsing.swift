@@ -7,9 +7,18 @@ extension ServerConfig {
     public static func parse(
         _ file: ConfigFile, overrides: [ConfigOverride] = [], myid: ServerID? = nil
     ) throws(ConfigError) -> ParsedServerConfig {
+        try parse(file, overrides: overrides, myid: myid, ensembleChecks: true)
+    }
+
+    /// `parse(_:overrides:myid:)`, optionally without the ensemble rules (for `load`'s first
+    /// pass, which only looks for the data directory holding `myid`).
+    static func parse(
+        _ file: ConfigFile, overrides: [ConfigOverride], myid: ServerID?, ensembleChecks: Bool
+    ) throws(ConfigError) -> ParsedServerConfig {
         var base = ServerConfig(dataDir: "")
         base.serverID = myid
         var builder = ServerConfigBuilder(base: base, source: .file(file.name))
+        builder.ensembleChecks = ensembleChecks
         for entry in file.entries {
             try builder.apply(ConfigSetting(
                 rawKey: entry.key, key: ConfigKeys.canonical(entry.key, fromArgument: false), value: entry.value,

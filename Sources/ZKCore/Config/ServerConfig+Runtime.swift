@@ -23,7 +23,8 @@ extension ServerSettings {
 }
 
 extension ServerInfo {
-    /// The static facts `conf` and `envi` print for a parsed zoo.cfg.
+    /// The static facts `conf` and `envi` print for a parsed zoo.cfg, with the ensemble part of
+    /// `conf` when the config describes an ensemble this server belongs to.
     public init(_ config: ServerConfig) {
         self.init()
         clientPort = config.clientEndpoint?.port ?? 2181
@@ -36,6 +37,15 @@ extension ServerInfo {
         maxSessionTimeoutMs = Int(config.sessionTimeoutMax.milliseconds)
         clientPortListenBacklog = config.clientPortListenBacklog ?? -1
         fourLetterWordWhitelist = config.fourLetterWordWhitelist
+        // A standalone server prints serverId=0 whatever myid says, as ZooKeeper's does.
+        if config.mode == .ensemble, let own = config.ownServer, let initLimit = config.initLimit,
+           let syncLimit = config.syncLimit {
+            serverId = own.id.rawValue
+            ensemble = EnsembleInfo(
+                initLimit: initLimit, syncLimit: syncLimit, electionAlg: config.electionAlg,
+                electionPorts: [own.electionPort], quorumPorts: [own.quorumPort], peerType: config.peerType,
+                membership: config.quorumVerifier.configText)
+        }
     }
 }
 

@@ -106,6 +106,32 @@ public struct ServerConfig: Sendable, Equatable {
     public var electionAlg: Int = 3
     /// Bind quorum and election ports on all addresses.
     public var quorumListenOnAllIPs: Bool = false
+    /// `connectToLearnerMasterLimit`: ticks a learner may spend connecting to its leader (or
+    /// observer master); nil = not set, which means `initLimit` (see `learnerConnectLimit`).
+    public var connectToLearnerMasterLimit: Int?
+    /// Hierarchical quorum groups (`group.N=a:b:c`) by group id; empty for a majority quorum.
+    public var groups: [Int64: [ServerID]] = [:]
+    /// Voting weights (`weight.N=w`) as written; participants without one weigh 1 in a hierarchical quorum.
+    public var weights: [ServerID: Int64] = [:]
+    /// `cnxTimeout` (ZooKeeper's `zookeeper.cnxTimeout`): election-port connect timeout; zero = none.
+    public var cnxTimeout: Duration = .milliseconds(Limits.electionConnectTimeoutMsDefault)
+    /// `electionPortBindRetry`: attempts to bind the election port before giving up; 0 = forever.
+    public var electionPortBindRetry: Int = Limits.electionPortBindRetryDefault
+    /// `commitLogCount`: committed proposals kept in memory for DIFF syncs; at least 500.
+    public var commitLogCount: Int = Limits.commitLogCountMin
+    /// `snapshotSizeFactor`: the largest txn-log DIFF, as a fraction of the newest snapshot's
+    /// size; negative disables DIFFs read from the txn logs.
+    public var snapshotSizeFactor: Double = Limits.snapshotSizeFactorDefault
+    /// `leaderServes`: the leader accepts client connections.
+    public var leaderServes: Bool = true
+    /// `fastleader.minNotificationInterval`: first wait for election notifications.
+    public var minNotificationInterval: Duration = .milliseconds(Limits.minNotificationIntervalMsDefault)
+    /// `fastleader.maxNotificationInterval`: longest wait for election notifications.
+    public var maxNotificationInterval: Duration = .milliseconds(Limits.maxNotificationIntervalMsDefault)
+    /// `leader.maxConcurrentSnapSyncs`: snapshot syncs to observers at once.
+    public var maxConcurrentSnapSyncs: Int = Limits.maxConcurrentSnapSyncsDefault
+    /// `leader.maxConcurrentDiffSyncs`: DIFF syncs to observers at once.
+    public var maxConcurrentDiffSyncs: Int = Limits.maxConcurrentDiffSyncsDefault
 
     // MARK: Features (Java system properties exported from zoo.cfg)
 
@@ -150,6 +176,16 @@ public struct ServerConfig: Sendable, Equatable {
     /// The largest session timeout granted: `maxSessionTimeout`, else 20 × tickTime.
     public var sessionTimeoutMax: Duration { maxSessionTimeout ?? tickTime * 20 }
 
+    /// Ticks a learner may spend connecting to its leader: `connectToLearnerMasterLimit`, else
+    /// `initLimit` (ZooKeeper's `QuorumPeer.getConnectToLearnerMasterLimit` treats 0 the same way).
+    public var learnerConnectLimit: Int? { connectToLearnerMasterLimit ?? initLimit }
+
+    /// The quorum rule of the `server.N` (and `group.N` / `weight.N`) lines, version 0 as for any
+    /// static config (ZooKeeper's `QuorumPeerConfig.quorumVerifier`, built by `parseDynamicConfig`).
+    public var quorumVerifier: QuorumVerifier {
+        QuorumVerifier(servers: servers, groups: groups, weights: weights, version: 0)
+    }
+
     /// Standalone when there are no `server.N` lines, or when `standaloneEnabled` is on and the only
     /// line is a participant that is this server.
     ///
@@ -161,6 +197,11 @@ public struct ServerConfig: Sendable, Equatable {
         guard standaloneEnabled, servers.count == 1, only.role == .participant else { return .ensemble }
         if let serverID, serverID != only.id { return .ensemble }
         return .standalone
+    }
+
+    /// `<dataDir>/myid`, where an ensemble member finds its server id.
+    public var myidPath: String {
+        dataDir.hasSuffix("/") ? dataDir + "myid" : dataDir + "/myid"
     }
 
     /// This server's own `server.N` entry, when `myid` names one (or the single entry in standalone mode).

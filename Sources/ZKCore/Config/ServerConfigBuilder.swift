@@ -19,11 +19,24 @@ struct ServerConfigBuilder {
     var whitelist: ConfigSetting?
     var servers: [ServerID: QuorumServer]
     var serverSettings: [ServerID: ConfigSetting] = [:]
+    /// `group.N` lines by group id, members in the order written.
+    var groups: [Int64: [ServerID]]
+    var groupSettings: [Int64: ConfigSetting] = [:]
+    /// False only while `load` looks for `myid`: then an ensemble without one is not yet an error.
+    var ensembleChecks = true
+    /// Group ids in the order their lines were first applied, so errors name the later line.
+    var groupOrder: [Int64] = []
+    /// `weight.N` lines by server id.
+    var weights: [ServerID: Int64]
+    var weightSettings: [ServerID: ConfigSetting] = [:]
 
     init(base: ServerConfig, source: ConfigOrigin) {
         config = base
         self.source = source
         servers = Dictionary(base.servers.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        groups = base.groups
+        weights = base.weights
+        groupOrder = base.groups.keys.sorted()
     }
 
     /// Applies one setting; unknown keys only add a warning.
@@ -35,6 +48,10 @@ struct ServerConfigBuilder {
             appliedOrder[setting.key] = appliedCount
         } else if setting.key.hasPrefix("server.") {
             try applyServer(setting)
+        } else if setting.key.hasPrefix("group.") {
+            try applyGroup(setting)
+        } else if setting.key.hasPrefix("weight.") {
+            try applyWeight(setting)
         } else if setting.key.hasPrefix("metricsProvider.") {
             // swzk has its own metrics (mntr); ZooKeeper's metrics provider settings are accepted silently.
         } else if setting.key == "dynamicConfigFile" {
@@ -70,7 +87,11 @@ struct ServerConfigBuilder {
         try checkDirectories()
         try checkClientPorts()
         try checkSessionTimeouts()
+        config.groups = groups
+        config.weights = weights
         try checkServers()
+        try checkHierarchy()
+        try checkEnsemble()
         try checkServerID()
         finishWhitelist()
         return config

@@ -79,20 +79,61 @@ public struct QuorumVerifier: Sendable, Equatable {
     }
 
     /// The config as ZooKeeper prints it (`QuorumMaj.toString` / `QuorumHierarchical.toString`):
-    /// one `server.N=` line per member in id order, then for a hierarchical config its `group.N=`
-    /// and `weight.N=` lines, then `version=<hex>`, lines joined by `\n`, no trailing newline.
-    /// This is the text of `/zookeeper/config`, of NEWLEADER and of every FLE notification.
+    /// one `server.N=` line per member, then for a hierarchical config one `group.N=` line per
+    /// group and one `weight.N=` line per participant (weight 1 when none was written) and per
+    /// explicitly weighted observer, then `version=<hex>`; lines joined by `\n`, no trailing newline.
+    /// This is the text of `/zookeeper/config`, of NEWLEADER, of every FLE notification and of
+    /// `conf`'s `membership:` part.
+    ///
+    /// ZooKeeper keeps all of these in `HashMap`s keyed by `Long`, so its lines come in hash-map
+    /// order, and a group lists its members in that order too, not as written; `javaHashMapOrder`
+    /// reproduces it (ascending for the small ids real ensembles use).
     public var configText: String {
-        var lines = allMembers.map { "server.\($0.rawValue)=" + QuorumVerifier.canonical(members[$0]!) }
+        var lines = QuorumVerifier.javaHashMapOrder(allMembers.map(\.rawValue)).map { id in
+            "server.\(id)=" + QuorumVerifier.canonical(members[ServerID(id)]!)
+        }
         if isHierarchical {
-            for gid in groups.keys.sorted() {
-                let ids = (groups[gid] ?? []).map { String($0.rawValue) }.joined(separator: ":")
-                lines.append("group.\(gid)=\(ids)")
+            var groupOf: [Int64: Int64] = [:]
+            for (gid, ids) in groups { for id in ids { groupOf[id.rawValue] = gid } }
+            var memberText: [Int64: String] = [:]
+            for id in QuorumVerifier.javaHashMapOrder(groupOf.keys.sorted()) {
+                let gid = groupOf[id]!
+                memberText[gid] = memberText[gid].map { $0 + ":\(id)" } ?? "\(id)"
             }
-            for id in weights.keys.sorted() { lines.append("weight.\(id.rawValue)=\(weights[id]!)") }
+            for gid in QuorumVerifier.javaHashMapOrder(memberText.keys.sorted()) {
+                lines.append("group.\(gid)=\(memberText[gid]!)")
+            }
+            var weightLines = Dictionary(uniqueKeysWithValues: weights.map { ($0.key.rawValue, $0.value) })
+            for member in members.values where member.role == .participant && weightLines[member.id.rawValue] == nil {
+                weightLines[member.id.rawValue] = 1
+            }
+            for id in QuorumVerifier.javaHashMapOrder(weightLines.keys.sorted()) {
+                lines.append("weight.\(id)=\(weightLines[id]!)")
+            }
         }
         lines.append("version=" + String(UInt64(bitPattern: version), radix: 16))
         return lines.joined(separator: "\n")
+    }
+
+    /// The order in which a Java `HashMap<Long, …>` holding `keys` (inserted in the given order)
+    /// iterates: by bucket `(h ^ (h >>> 16)) & (capacity - 1)` with `h = Long.hashCode(key)`, the
+    /// capacity being the smallest power of two from 16 up that keeps the map at most 75 % full;
+    /// keys sharing a bucket keep their insertion order (a resize splits buckets stably).
+    ///
+    /// For ids below the capacity this is ascending order. Callers pass ascending ids as the
+    /// insertion order: ZooKeeper inserts in `Properties` order, which only matters for ids that
+    /// share a bucket (ids 16 apart or more).
+    static func javaHashMapOrder(_ keys: [Int64]) -> [Int64] {
+        var capacity = 16
+        while keys.count * 4 > capacity * 3 { capacity *= 2 }
+        func bucket(_ key: Int64) -> Int {
+            let bits = UInt64(bitPattern: key)
+            let hash = UInt32(truncatingIfNeeded: bits ^ (bits >> 32))
+            return Int((hash ^ (hash >> 16)) & UInt32(capacity - 1))
+        }
+        return keys.enumerated()
+            .sorted { (bucket($0.element), $0.offset) < (bucket($1.element), $1.offset) }
+            .map(\.element)
     }
 
     /// A member as `QuorumServer.toString` prints it: `host:quorumPort:electionPort:role`, then
