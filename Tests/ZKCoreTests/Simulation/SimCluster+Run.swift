@@ -67,8 +67,11 @@ extension SimCluster {
 
     mutating func connectionArrived(_ id: LearnerConnectionID) {
         guard var c = connections[id], c.open, alive(c.learner, c.learnerIncarnation) else { return }
-        guard nodes[c.leader].peer != nil, linkUp(c.learner, c.leader), linkUp(c.leader, c.learner) else {
-            // Refused or unreachable: the learner retries while its initLimit lasts.
+        // Only a leading member listens on its quorum port; anything else refuses the connection
+        // and the learner dials again 100 ms later while its initLimit lasts (`Learner.connectToLeader`).
+        var listening = false
+        if case .leading? = nodes[c.leader].peer?.role { listening = true }
+        guard listening, linkUp(c.learner, c.leader), linkUp(c.leader, c.learner) else {
             c.open = false
             connections[id] = c
             if nodes[c.learner].leaderConnection == id {
