@@ -11,6 +11,9 @@ public enum PeerAction: Hashable, Sendable {
     /// Leader: SNAP (zxid = the tree's last applied zxid) and the serialized tree to a learner.
     case sendSnapshot(LearnerConnectionID)
     case closeLearner(LearnerConnectionID, reason: String)
+    /// Open (true, on becoming leader) or close (false) the quorum port for learners; only a
+    /// leader listens, so a learner dialling anyone else is refused and retries.
+    case listenForLearners(Bool)
     /// Learner: open the connection to this server's quorum port; report `leaderConnected`.
     case connectToLeader(ServerID)
     case sendToLeader([QuorumPacket])
@@ -124,7 +127,8 @@ public struct QuorumPeer {
                                  currentEpoch: currentEpoch, lastZxid: lastLogged, history: history,
                                  now: now.monotonicMs)
             role = .leading(machine)
-            return [.log(.info, "LEADING (last zxid \(lastLogged), accepted epoch \(acceptedEpoch))")]
+            return [.log(.info, "LEADING (last zxid \(lastLogged), accepted epoch \(acceptedEpoch))"),
+                    .listenForLearners(true)]
         }
         let learner = Learner(myID: myID, observer: isObserver, settings: zab, acceptedEpoch: acceptedEpoch,
                               currentEpoch: currentEpoch, lastLogged: lastLogged, now: now.monotonicMs)
@@ -141,6 +145,7 @@ public struct QuorumPeer {
             return []
         case .leading(let leader):
             for id in leader.learners.keys.sorted() { actions.append(.closeLearner(id, reason: "leader stopped")) }
+            actions.append(.listenForLearners(false))
         case .following:
             actions.append(.disconnectFromLeader)
         }

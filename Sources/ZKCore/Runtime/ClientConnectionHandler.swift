@@ -1,4 +1,21 @@
+import Logging
 import NIOCore
+
+/// What a client connection hands its frames to: the standalone `ServerRuntime` or an ensemble
+/// member's `QuorumPeerRuntime`. Both run the core on one loop and answer four-letter words.
+protocol ClientConnectionOwner: AnyObject, Sendable {
+    var logger: Logger { get }
+    /// Largest frame a client may send (`jute.maxbuffer`).
+    var maxFrameBytes: Int { get }
+    /// Hands inputs to the core; `register` binds a new connection's channel first.
+    func submit(_ inputs: [CoreInput], register: (ConnectionID, any Channel)?)
+    /// Answers a four-letter word and closes the connection.
+    func answerFourLetterWord(_ word: FourLetterWord, argument: Int64?, id: ConnectionID, on channel: any Channel)
+}
+
+extension ClientConnectionOwner {
+    func submit(_ inputs: [CoreInput]) { submit(inputs, register: nil) }
+}
 
 /// Frames and decodes one client connection on its own event loop, and passes what it read to
 /// the core once per read burst (ZooKeeper's `NIOServerCnxn.readLength`/`readPayload`).
@@ -9,7 +26,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let runtime: ServerRuntime
+    private let runtime: any ClientConnectionOwner
     private let id: ConnectionID
     private var cumulation: ByteBuffer?
     private var sawFirstBytes = false
@@ -17,7 +34,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private var batch: [CoreInput] = []
     private var closing = false
 
-    init(runtime: ServerRuntime, id: ConnectionID) {
+    init(runtime: any ClientConnectionOwner, id: ConnectionID) {
         self.runtime = runtime
         self.id = id
     }

@@ -10,7 +10,7 @@ import NIOPosix
 /// Every mutable property below is touched only on `coreLoop`; that confinement is what the
 /// `@unchecked Sendable` stands for. Connection handlers reach the core by `submit`, which hops to
 /// the core loop once per read burst, and replies travel back already grouped per connection.
-public final class ServerRuntime: @unchecked Sendable {
+public final class ServerRuntime: ClientConnectionOwner, @unchecked Sendable {
     public let coreLoop: any EventLoop
     private let coreGroup: MultiThreadedEventLoopGroup
     /// The loops connections run on; `coreGroup` itself when `clientThreads` is 0.
@@ -114,7 +114,7 @@ public final class ServerRuntime: @unchecked Sendable {
     // MARK: - Inputs (any thread)
 
     /// Hands a batch of inputs to the core; `register` binds a new connection's channel first.
-    func submit(_ inputs: [CoreInput], register: (ConnectionID, any Channel)? = nil) {
+    func submit(_ inputs: [CoreInput], register: (ConnectionID, any Channel)?) {
         onCore { [self] in
             if let (id, channel) = register {
                 channels[id] = channel

@@ -30,7 +30,7 @@ extension SimCluster {
     /// One step of client `c`: connect somewhere, or send one more request.
     mutating func clientStep(_ c: Int) {
         guard clients[c].active else { return }
-        queue.push(now + 10 + Int64(random.next() % 60), .client(c))
+        queue.push(now + 20 + Int64(random.next() % 80), .client(c))
         if clients[c].connection == nil {
             let live = nodes.indices.filter { nodes[$0].peer != nil }
             guard !live.isEmpty else { return }

@@ -18,7 +18,7 @@ extension SimCluster {
         switch event {
         case let .tick(i, incarnation):
             guard incarnation == nodes[i].incarnation, nodes[i].peer != nil else { return }
-            queue.push(now + 50, .tick(node: i, incarnation: incarnation))
+            queue.push(now + 100, .tick(node: i, incarnation: incarnation))
             let actions = nodes[i].peer!.tick(now: wall)
             carry(actions, node: i)
         case let .election(from, to, notification):
@@ -69,9 +69,7 @@ extension SimCluster {
         guard var c = connections[id], c.open, alive(c.learner, c.learnerIncarnation) else { return }
         // Only a leading member listens on its quorum port; anything else refuses the connection
         // and the learner dials again 100 ms later while its initLimit lasts (`Learner.connectToLeader`).
-        var listening = false
-        if case .leading? = nodes[c.leader].peer?.role { listening = true }
-        guard listening, linkUp(c.learner, c.leader), linkUp(c.leader, c.learner) else {
+        guard nodes[c.leader].peer != nil, nodes[c.leader].listening, linkUp(c.learner, c.leader), linkUp(c.leader, c.learner) else {
             c.open = false
             connections[id] = c
             if nodes[c.learner].leaderConnection == id {

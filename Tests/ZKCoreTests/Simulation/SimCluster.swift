@@ -12,6 +12,8 @@ struct SimCluster {
         /// The learner's current connection to its leader.
         var leaderConnection: LearnerConnectionID?
         var expectingSnapshot = false
+        /// Whether the quorum port accepts learners (only while leading).
+        var listening = false
         var lastDiskDone: Int64 = 0
     }
 
@@ -80,6 +82,7 @@ struct SimCluster {
         guard nodes[i].peer != nil else { return }
         log("CRASH n\(i + 1)")
         nodes[i].peer = nil
+        nodes[i].listening = false
         nodes[i].disk.crash()
         nodes[i].incarnation += 1
         for id in connections.keys.sorted() where connections[id]!.open {
@@ -140,7 +143,7 @@ struct SimCluster {
             carryOne(action, node: i)
         }
         drainApplied(i)
-        checker.leaderCheck(self)
+        checker.leaderCheck(self, node: i)
     }
 
     /// Hands what member `i` applied to the checker (before its core is replaced, and after events).
@@ -171,6 +174,8 @@ struct SimCluster {
             log("n\(i + 1) SNAP at \(core.tree.lastProcessedZxid) digest \(core.tree.digest)")
             sendToLearner(id, .packet(ZabPacket.bare(.snap, zxid: core.tree.lastProcessedZxid)))
             sendToLearner(id, .snapshot(SimDisk.serialize(core), core.tree.lastProcessedZxid))
+        case .listenForLearners(let on):
+            nodes[i].listening = on
         case let .closeLearner(id, reason):
             log("n\(i + 1) closes \(id): \(reason)")
             close(id, notifyLeader: false, notifyLearner: true)

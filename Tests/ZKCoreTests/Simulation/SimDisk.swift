@@ -63,9 +63,14 @@ struct SimDisk {
                                 acceptedEpoch: acceptedEpoch, currentEpoch: currentEpoch)
     }
 
+    /// The logged txns by zxid, for `holds` (build once per check, not per txn).
+    func index() -> [Zxid: LoggedTxn] {
+        Dictionary(log.map { ($0.zxid, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
     /// True when this disk holds `txn` (in its log, or below its snapshot point).
-    func holds(_ txn: LoggedTxn) -> Bool {
+    func holds(_ txn: LoggedTxn, index: [Zxid: LoggedTxn]) -> Bool {
         if let snap = snapshot, txn.zxid <= snap.zxid { return true }
-        return log.contains { $0.zxid == txn.zxid && $0 == txn }
+        return index[txn.zxid] == txn
     }
 }

@@ -5,7 +5,7 @@ import ZKCore
 /// and the ensemble must elect a leader, commit a write and converge within a bounded time.
 struct SimScenario {
     /// How long faults are injected, and how long the healed ensemble gets to recover (ms).
-    static let faultPhaseMs: Int64 = 8_000
+    static let faultPhaseMs: Int64 = 6_000
     static let recoveryMs: Int64 = 20_000
 
     let seed: UInt64
