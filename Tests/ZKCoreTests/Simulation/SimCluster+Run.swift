@@ -61,6 +61,14 @@ extension SimCluster {
         }
     }
 
+    /// The member leading an established epoch, if any.
+    var currentLeader: Int? {
+        nodes.indices.first { i in
+            if case .leading(let leader)? = nodes[i].peer?.role { return leader.phase == .broadcast }
+            return false
+        }
+    }
+
     func alive(_ i: Int, _ incarnation: Int) -> Bool {
         nodes[i].peer != nil && nodes[i].incarnation == incarnation
     }
@@ -125,6 +133,15 @@ extension SimCluster {
             cut.insert([from, to])
         case let .slowDisk(i, on):
             nodes[i].slowDisk = on
+        case .crashLeader(let after):
+            guard let i = currentLeader else { return }
+            log("the leader is n\(i + 1)")
+            crash(i)
+            queue.push(now + after, .fault(.restart(i)))
+        case .isolateLeader:
+            guard let i = currentLeader else { return }
+            log("the leader is n\(i + 1)")
+            inject(.isolate(i))
         case .healAll:
             cut.removeAll()
             for i in nodes.indices { nodes[i].slowDisk = false }

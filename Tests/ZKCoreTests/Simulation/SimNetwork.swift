@@ -48,6 +48,10 @@ enum SimFault: CustomStringConvertible {
     /// Cut one direction only.
     case cutOneWay(from: Int, to: Int)
     case slowDisk(Int, Bool)
+    /// Crash whoever leads at that moment (mid-broadcast or mid-sync), restarting it later.
+    case crashLeader(restartAfter: Int64)
+    /// Isolate whoever leads at that moment.
+    case isolateLeader
     case healAll
 
     var description: String {
@@ -57,6 +61,8 @@ enum SimFault: CustomStringConvertible {
         case .isolate(let n): return "isolate n\(n + 1)"
         case let .cutOneWay(from, to): return "cut n\(from + 1)->n\(to + 1)"
         case let .slowDisk(n, on): return "slow disk n\(n + 1) \(on)"
+        case .crashLeader(let after): return "crash the leader, restart after \(after) ms"
+        case .isolateLeader: return "isolate the leader"
         case .healAll: return "heal all"
         }
     }

@@ -29,7 +29,7 @@ struct SimScenario {
             let at = 500 + Int64(random.next() % UInt64(SimScenario.faultPhaseMs - 1500))
             let node = Int(random.next() % UInt64(members))
             let length = 200 + Int64(random.next() % 3000)
-            switch random.next() % 4 {
+            switch random.next() % 6 {
             case 0:
                 add(at, .crash(node))
                 add(at + length, .restart(node))
@@ -40,9 +40,14 @@ struct SimScenario {
                 let other = (node + 1 + Int(random.next() % UInt64(members - 1))) % members
                 add(at, .cutOneWay(from: node, to: other))
                 add(at + length, .healAll)
-            default:
+            case 3:
                 add(at, .slowDisk(node, true))
                 add(at + length, .slowDisk(node, false))
+            case 4:
+                add(at, .crashLeader(restartAfter: length))
+            default:
+                add(at, .isolateLeader)
+                add(at + length, .healAll)
             }
         }
         add(SimScenario.faultPhaseMs, .healAll)
