@@ -28,6 +28,7 @@ final class ElectionChannelHandler: ChannelInboundHandler {
     private var closing = false
     private var handshakeTimeout: Scheduled<Void>?
 
+    /// Creates the handler of connection `id`, numbered by the transport.
     init(transport: ElectionTransport, id: UInt64, role: Role) {
         self.transport = transport
         self.id = id

@@ -289,6 +289,7 @@ public final class ElectionTransport: @unchecked Sendable {
 
     // MARK: - Reports from connection handlers (any loop)
 
+    /// A connection we dialled to a lower sid is up and its handshake written: keep it.
     func opened(_ id: UInt64, channel: any Channel, peer: ServerID, dial: UInt64) {
         loop.execute { [self] in
             // The dial is over once its connection is kept: a handshake from that peer may close it
@@ -323,6 +324,7 @@ public final class ElectionTransport: @unchecked Sendable {
         }
     }
 
+    /// Messages read from connection `id`; delivered only if it belongs to a known peer.
     func received(_ id: UInt64, _ messages: [[UInt8]]) {
         loop.execute { [self] in
             guard let sid = connections[id] else { return }
@@ -330,12 +332,14 @@ public final class ElectionTransport: @unchecked Sendable {
         }
     }
 
+    /// Connection `id` can take writes again: send what waits in its peer's slot.
     func writable(_ id: UInt64) {
         loop.execute { [self] in
             if let sid = connections[id], kept[sid]?.id == id { flush(sid) }
         }
     }
 
+    /// Connection `id` is gone; if it was its peer's kept one, the next send dials again.
     func closed(_ id: UInt64) {
         loop.execute { [self] in
             guard let sid = connections.removeValue(forKey: id) else { return }

@@ -211,12 +211,14 @@ public final class QuorumStreamHandler: ChannelDuplexHandler {
         self.heldHighWater = heldHighWater
     }
 
+    /// Feeds the bytes to the decoder and passes up every whole item.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !failed else { return }
         decoder.feed(unwrapInboundIn(data))
         drain(context: context, completeRead: false)
     }
 
+    /// Holds the read request while a held stream has more than `heldHighWater` bytes waiting.
     public func read(context: ChannelHandlerContext) {
         if decoder.mode != .packets && decoder.bufferedBytes > heldHighWater {
             pendingRead = true
@@ -225,6 +227,7 @@ public final class QuorumStreamHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Encodes a packet (no length prefix) or passes raw bytes through.
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .packet(let packet):
@@ -236,6 +239,7 @@ public final class QuorumStreamHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Applies a `QuorumStreamCommand`, then decodes what it released; other events pass on.
     public func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         guard let command = event as? QuorumStreamCommand else {
             context.triggerUserOutboundEvent(event, promise: promise)

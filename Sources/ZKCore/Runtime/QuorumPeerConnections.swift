@@ -180,6 +180,7 @@ final class QuorumConnectionRegistry: Sendable {
         var channels: [QuorumConnectionID: any Channel] = [:]
     }
 
+    /// Creates an empty registry whose connections decode with these limits and report to `onEvents`.
     init(maxBufferBytes: Int, holdAfterTypes: Set<Int32>, logger: Logger, onEvents: @escaping QuorumEventSink) {
         self.maxBufferBytes = maxBufferBytes
         self.holdAfterTypes = holdAfterTypes
@@ -207,22 +208,27 @@ final class QuorumConnectionRegistry: Sendable {
 
     private func channel(_ id: QuorumConnectionID) -> (any Channel)? { state.withLockedValue { $0.channels[id] } }
 
+    /// Writes `packets` and flushes once; an unknown or closed id is ignored.
     func send(_ id: QuorumConnectionID, _ packets: [QuorumPacket]) {
         guard let channel = channel(id), !packets.isEmpty else { return }
         for packet in packets { channel.write(QuorumOutbound.packet(packet), promise: nil) }
         channel.flush()
     }
 
+    /// Writes raw bytes and flushes; nil when the id is unknown.
     func sendRaw(_ id: QuorumConnectionID, _ bytes: ByteBuffer) -> EventLoopFuture<Void>? {
         channel(id)?.writeAndFlush(QuorumOutbound.raw(bytes))
     }
 
+    /// Passes a stream command to the connection's `QuorumStreamHandler`, after any earlier writes.
     func command(_ id: QuorumConnectionID, _ command: QuorumStreamCommand) {
         channel(id)?.triggerUserOutboundEvent(command, promise: nil)
     }
 
+    /// Closes the connection if it is still open.
     func close(_ id: QuorumConnectionID) { channel(id)?.close(promise: nil) }
 
+    /// Refuses new connections and closes the open ones, waiting for each.
     func shutdown() async {
         let open = state.withLockedValue { state in
             state.stopped = true
@@ -245,6 +251,7 @@ final class QuorumEventHandler: ChannelInboundHandler {
     private var batch: [QuorumConnectionEvent] = []
     private var closed = false
 
+    /// Creates the handler of connection `id`.
     init(id: QuorumConnectionID, logger: Logger, onEvents: @escaping QuorumEventSink) {
         self.id = id
         self.logger = logger
