@@ -35,6 +35,7 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
     private enum Operation {
         case append([LoggedTxn], @Sendable (Result<Zxid, any Error>) -> Void)
         case roll
+        case truncate(Zxid, snapDirectory: String?, @Sendable (Result<LogTruncation, any Error>) -> Void)
     }
 
     /// Queue state, guarded by `condition`, whose value is 1 while there is work or a close pending
@@ -177,6 +178,33 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
         condition.unlock(withValue: wakeValue)
     }
 
+    /// Cuts the log back to `zxid` (a learner's TRUNC, ZooKeeper's `FileTxnSnapLog.truncateLog`,
+    /// which closes its `FileTxnLog`, truncates, and opens a fresh one), in order with appends:
+    /// batches queued before it are written and synced first, then the current file is closed,
+    /// `TxnLogTruncation.truncate` runs (deleting snapshots newer than `zxid` in `snapDirectory`
+    /// too, when given), and the next append starts a new file `log.<its zxid>`. `done` is called
+    /// on the writer thread. A failure is final, like a failed write: the log's state is unknown.
+    public func truncate(to zxid: Zxid, snapDirectory: String?,
+                         done: @escaping @Sendable (Result<LogTruncation, any Error>) -> Void) {
+        condition.lock()
+        if closing {
+            condition.unlock()
+            done(.failure(LogError.closed))
+            return
+        }
+        queue.append(.truncate(zxid, snapDirectory: snapDirectory, done))
+        condition.unlock(withValue: wakeValue)
+    }
+
+    /// `truncate(to:snapDirectory:done:)`, waiting for it: for a learner handling TRUNC, which
+    /// reloads the database from disk next and has nothing else to do meanwhile. Must not be
+    /// called from a `synced` callback (those run on the writer thread this waits for).
+    public func truncate(to zxid: Zxid, snapDirectory: String?) throws -> LogTruncation {
+        let outcome = TruncationOutcome()
+        truncate(to: zxid, snapDirectory: snapDirectory) { result in outcome.set(result) }
+        return try outcome.wait().get()
+    }
+
     /// Writes and syncs everything queued, answers every callback, closes the file and stops the
     /// writer thread; returns when that is done. Later appends fail with `LogError.closed`.
     ///
@@ -228,9 +256,26 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
                 if failure == nil {
                     do { try writer.roll() } catch { failure = error }
                 }
+            case let .truncate(zxid, snapDirectory, done):
+                commit(&group)
+                done(truncateFiles(to: zxid, snapDirectory: snapDirectory))
             }
         }
         commit(&group)
+    }
+
+    /// Closes the current file and truncates (call as the owner of `writer`).
+    private func truncateFiles(to zxid: Zxid, snapDirectory: String?) -> Result<LogTruncation, any Error> {
+        if let failure { return .failure(failure) }
+        do {
+            try writer.close()
+            let result = try TxnLogTruncation.truncate(logDirectory: directory, snapDirectory: snapDirectory, to: zxid)
+            lastZxid = zxid
+            return .success(result)
+        } catch {
+            failure = error
+            return .failure(error)
+        }
     }
 
     /// Syncs what the group wrote, then answers its callbacks in order.
@@ -247,6 +292,24 @@ public final class FileLogStore: LogStore, @unchecked Sendable {
             }
         }
         group.removeAll()
+    }
+}
+
+/// Hands a truncation's result from the writer thread to the thread waiting for it.
+private final class TruncationOutcome: @unchecked Sendable {
+    private let ready = ConditionLock(value: 0)
+    private var result: Result<LogTruncation, any Error>?
+
+    func set(_ value: Result<LogTruncation, any Error>) {
+        ready.lock()
+        result = value
+        ready.unlock(withValue: 1)
+    }
+
+    func wait() -> Result<LogTruncation, any Error> {
+        ready.lock(whenValue: 1)
+        defer { ready.unlock() }
+        return result!
     }
 }
 

@@ -24,6 +24,22 @@
 /// one snapshot runs at a time (ZooKeeper skips a trigger while one is in progress). If the
 /// server stops first, `sink.abort()` deletes the partial file.
 public struct SnapshotWriter {
+    /// Which byte layout the writer produces.
+    public enum Format: Sendable {
+        /// A snapshot file: FileHeader, body, end marker, seal, digest section (`FileSnap.serialize`).
+        case file
+        /// The body a leader streams to a learner after a SNAP packet (disk-format.md §5.2):
+        /// `sessions | ACL table | nodes | "/"` with no FileHeader, no seal and no digest section,
+        /// then the Jute string "BenWasHere". ZooKeeper's `LearnerHandler.syncFollower` path writes
+        /// `ZKDatabase.serializeSnapshot` (`SerializeUtils.serializeSnapshot`: sessions, then
+        /// `DataTree.serialize`: ACLs and nodes; `serializeZxidDigest` is only called by
+        /// `FileSnap`) followed by `writeString("BenWasHere", "signature")`, even with digests on.
+        case wire
+    }
+
+    /// The string a SNAP stream ends with (`LearnerHandler`, checked by `Learner.syncWithLeader`).
+    public static let wireSignature = "BenWasHere"
+
     /// How children of one node are ordered in the file; any order is valid for readers.
     public enum ChildOrder {
         /// By name (deterministic output; the default), except for a node with more than
@@ -84,6 +100,8 @@ public struct SnapshotWriter {
     private var aclKeyByList: [[ACL]: Int64] = [:]
     private let childOrder: ChildOrder
     private let digestEnabled: Bool
+    /// The layout being produced.
+    public let format: Format
     private var phase = Phase.prologue
     private var stack: [Frame] = []
     private var checksum = SnapshotChecksum()
@@ -96,10 +114,12 @@ public struct SnapshotWriter {
 
     /// Starts a snapshot of `tree` with the given sessions (id and negotiated timeout in ms, in the
     /// order to write them). `digestEnabled` is `zookeeper.digest.enabled`: without it no digest
-    /// section is written, as ZooKeeper does.
+    /// section is written, as ZooKeeper does. `format: .wire` produces a SNAP stream for a learner
+    /// instead of a file (no header, seal or digest; the "BenWasHere" signature at the end).
     public init(tree: DataTree, sessions: [(id: SessionID, timeoutMs: Int32)],
-                childOrder: ChildOrder = .sorted, digestEnabled: Bool = true) {
+                childOrder: ChildOrder = .sorted, digestEnabled: Bool = true, format: Format = .file) {
         self.tree = tree
+        self.format = format
         self.sessions = sessions
         self.childOrder = childOrder
         self.digestEnabled = digestEnabled
@@ -114,7 +134,8 @@ public struct SnapshotWriter {
 
     /// The next piece of the file: the header, sessions and ACL table first, then at most
     /// `maxNodes` nodes per call (at least one), then the end marker, seal and digest section.
-    /// Nil once the file is complete.
+    /// In `.wire` format there is no header, and the end marker is followed by the signature
+    /// string only. Nil once every byte has been produced.
     public mutating func nextChunk(maxNodes: Int) -> [UInt8]? {
         var out = JuteWriter(capacity: 4096)
         var summed = 0
@@ -126,8 +147,14 @@ public struct SnapshotWriter {
             writeNodes(&out, limit: max(maxNodes, 1))
             if stack.isEmpty {
                 out.writeString(SnapshotFormat.endMarker)
-                seal(&out, summed: &summed)
-                phase = .epilogue
+                switch format {
+                case .file:
+                    seal(&out, summed: &summed)
+                    phase = .epilogue
+                case .wire:
+                    out.writeString(Self.wireSignature)
+                    phase = .done
+                }
             }
         case .epilogue:
             if digestEnabled {
@@ -160,7 +187,7 @@ public struct SnapshotWriter {
     }
 
     private mutating func writePrologue(_ out: inout JuteWriter) {
-        out.write(FileHeader.snapshot)
+        if format == .file { out.write(FileHeader.snapshot) }
         out.writeInt(Int32(sessions.count))
         for session in sessions {
             out.writeLong(session.id.rawValue)
