@@ -60,13 +60,45 @@ struct ServerCommand: AsyncParsableCommand {
             fail("\(error)")
         }
         for warning in parsed.warnings { logger.warning("\(warning)") }
-        let config: ServerConfig
-        do {
-            config = try parsed.requireStandalone()
-        } catch {
-            fail(error.description)
+        let config = parsed.config
+        if config.mode == .ensemble {
+            try await serveEnsemble(config, logger: logger)
+        } else {
+            try await serve(config, logger: logger)
         }
-        try await serve(config, logger: logger)
+    }
+
+    /// Runs this server as a member of the ensemble its `server.N` lines describe.
+    private func serveEnsemble(_ config: ServerConfig, logger: Logger) async throws {
+        guard let myID = config.serverID else { fail("\(config.myidPath): missing; an ensemble member needs its myid") }
+        var info = ServerInfo(config)
+        info.environment = ServerInfo.processEnvironment()
+        let setup = QuorumPeerSetup(config: config, info: info, myID: myID)
+        let durable: PeerDurableState
+        let logStore: FileLogStore
+        do {
+            let (state, report) = try DatabaseLoader.load(setup.persistence.directory, config: config)
+            let epochs = try EpochFiles(dataDir: config.dataDir).loadAtStartup(lastProcessedZxid: report.lastZxid)
+            durable = PeerDurableState(recovered: state, lastLogged: report.lastZxid, history: [],
+                                       acceptedEpoch: Int32(epochs.accepted), currentEpoch: Int32(epochs.current))
+            let loaded = "loaded \(report.snapshotFile ?? "an empty database") and \(report.txnsReplayed) txns up to "
+                + "zxid \(report.lastZxid); currentEpoch \(epochs.current), acceptedEpoch \(epochs.accepted)"
+            logger.info("\(loaded)")
+            logStore = try FileLogStore(config: config)
+        } catch {
+            fail("\(error)")
+        }
+        let runtime = QuorumPeerRuntime(setup: setup, durable: durable, logStore: logStore, logger: logger)
+        do {
+            try await runtime.start()
+        } catch {
+            await runtime.shutdown()
+            fail("cannot start ensemble member \(myID): \(error)")
+        }
+        logger.info("ensemble member \(myID) serving clients on port \(runtime.clientPort ?? 0) once synced")
+        await waitForTermination()
+        logger.info("shutting down")
+        await runtime.shutdown()
     }
 
     private func serve(_ config: ServerConfig, logger: Logger) async throws {

@@ -1,0 +1,148 @@
+import Logging
+import NIOCore
+
+/// Carrying out a member's actions: the peer sockets, the log, snapshots and epoch files.
+extension QuorumPeerRuntime {
+    /// Carries out actions in order (core loop). Client messages are grouped per connection.
+    func perform(_ actions: [PeerAction]) {
+        var client: [CoreAction] = []
+        for action in actions {
+            if case .client(let core) = action {
+                client.append(core)
+                continue
+            }
+            if !client.isEmpty {
+                deliverClientActions(client)
+                client.removeAll()
+            }
+            performOne(action)
+        }
+        if !client.isEmpty { deliverClientActions(client) }
+    }
+
+    private func performOne(_ action: PeerAction) {
+        let now = SystemClock.now()
+        switch action {
+        case .client(let core):
+            deliverClientActions([core])
+        case .persist(let txns):
+            persist(txns)
+        case let .sendToLearner(id, packets):
+            learnerListener?.send(QuorumConnectionID(rawValue: id.rawValue), packets)
+        case .sendSnapshot(let id):
+            sendSnapshot(to: id)
+        case let .closeLearner(id, reason):
+            logger.info("closing learner connection \(id): \(reason)")
+            learnerListener?.close(QuorumConnectionID(rawValue: id.rawValue))
+        case .listenForLearners(let on):
+            on ? startListening() : stopListening()
+        case .connectToLeader(let sid):
+            dialLeader(sid)
+        case .sendToLeader(let packets):
+            if let id = leaderConnection { connector?.send(id, packets) }
+        case .disconnectFromLeader:
+            leaderDialGeneration += 1
+            if let id = leaderConnection { connector?.close(id) }
+            leaderConnection = nil
+            snapshotIncoming = nil
+        case .receiveSnapshot(let zxid):
+            pendingSnapshotZxid = zxid
+            snapshotIncoming = SnapshotStreamDecoder(maxBufferLength: maxFrameBytes)
+            if let id = leaderConnection { connector?.requestRaw(id) }
+        case .truncateLog(let zxid):
+            reload(truncatingTo: zxid, now: now)
+        case .writeSnapshot:
+            writeSnapshotNow()
+        case .persistAcceptedEpoch(let epoch):
+            writeEpoch(Int64(epoch), to: .accepted)
+        case .persistCurrentEpoch(let epoch):
+            writeEpoch(Int64(epoch), to: .current)
+        case .reloadDatabase:
+            reload(truncatingTo: nil, now: now)
+        case let .sendNotification(to, notification):
+            electionTransport?.send(to: to, notification.encoded())
+        case .connectAllVoters:
+            electionTransport?.connectAll()
+        case let .log(level, message):
+            log(level, message)
+        }
+    }
+
+    // MARK: - Election
+
+    func notificationArrived(from sid: ServerID, _ payload: [UInt8]) {
+        let notification: Notification
+        do {
+            notification = try Notification.decode(payload)
+        } catch {
+            logger.warning("dropping a malformed notification from server \(sid): \(error)")
+            return
+        }
+        onCore { [self] in perform(peer.notificationReceived(notification, from: sid, now: SystemClock.now())) }
+    }
+
+    // MARK: - Leader side
+
+    private func startListening() {
+        guard learnerListener == nil, let own = setup.config.ownServer else { return }
+        listenerGeneration += 1
+        let host = setup.config.quorumListenOnAllIPs ? "0.0.0.0" : own.address
+        let listener = LearnerListener(address: HostPort(host: host, port: own.quorumPort), group: group,
+                                       maxBufferBytes: maxFrameBytes + 1024, logger: logger) { [weak self] id, events in
+            self?.learnerEvents(id, events)
+        }
+        learnerListener = listener
+        let generation = listenerGeneration
+        let promise = coreLoop.makePromise(of: Void.self)
+        promise.completeWithTask { _ = try await listener.start() }
+        promise.futureResult.whenFailure { [self] error in
+            onCore { [self] in
+                guard generation == listenerGeneration else { return }
+                logger.error("cannot listen on the quorum port \(own.quorumPort): \(error)")
+            }
+        }
+    }
+
+    private func stopListening() {
+        guard let listener = learnerListener else { return }
+        learnerListener = nil
+        listenerGeneration += 1
+        Task { await listener.shutdown() }
+    }
+
+    private func learnerEvents(_ id: QuorumConnectionID, _ events: [QuorumConnectionEvent]) {
+        onCore { [self] in
+            let learner = LearnerConnectionID(id.rawValue)
+            for event in events {
+                let now = SystemClock.now()
+                switch event {
+                case .opened:
+                    perform(peer.learnerConnected(learner, now: now))
+                case .packet(let packet):
+                    perform(peer.learnerPacket(learner, packet, now: now))
+                case .raw:
+                    break
+                case .closed:
+                    perform(peer.learnerClosed(learner, now: now))
+                }
+            }
+        }
+    }
+
+    private func sendSnapshot(to id: LearnerConnectionID) {
+        guard let listener = learnerListener else { return }
+        let core = peer.core
+        let zxid = core.tree.lastProcessedZxid
+        let connection = QuorumConnectionID(rawValue: id.rawValue)
+        listener.send(connection, [ZabPacket.bare(.snap, zxid: zxid)])
+        // The tree is serialized here, on the core loop, so it is exactly the state at `zxid`:
+        // the proposals queued after this are the ones that follow it.
+        var writer = SnapshotWriter(tree: core.tree, sessions: core.liveSessions, format: .wire)
+        var bytes: [UInt8] = []
+        while let chunk = writer.nextChunk(maxNodes: 10_000) { bytes += chunk }
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        listener.sendRaw(connection, buffer)
+        logger.info("sent a snapshot of \(bytes.count) bytes at \(zxid) to learner \(id)")
+    }
+}
