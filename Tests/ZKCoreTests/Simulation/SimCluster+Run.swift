@@ -99,7 +99,12 @@ extension SimCluster {
 
     mutating func deliverToLearner(_ id: LearnerConnectionID, _ item: SimStreamItem) {
         guard let c = connections[id], c.open, alive(c.learner, c.learnerIncarnation),
-              nodes[c.learner].leaderConnection == id else { return }
+              nodes[c.learner].leaderConnection == id else {
+            if SimCluster.printsTrace, let c = connections[id] {
+                log("dropped for n\(c.learner + 1) on \(id): open \(c.open) alive \(alive(c.learner, c.learnerIncarnation)) current \(nodes[c.learner].leaderConnection.map { "\($0)" } ?? "none")")
+            }
+            return
+        }
         let i = c.learner
         switch item {
         case .packet(let packet):

@@ -32,7 +32,10 @@ struct SimCluster {
     var nextClientConnection: UInt64 = 0
     var clientOfConnection: [ConnectionID: Int] = [:]
     var checker = SimChecker()
-    var trace: [String] = []
+    /// The run's trace lines (a reference, so logging never conflicts with a mutation in progress).
+    final class TraceBuffer { var lines: [String] = [] }
+    let traceBuffer = TraceBuffer()
+    var trace: [String] { traceBuffer.lines }
     let traceEnabled: Bool
     /// SWZK_SIM_TRACE=1 prints the trace as it happens (to see the lead-up to a crash).
     static let printsTrace = ProcessInfo.processInfo.environment["SWZK_SIM_TRACE"] == "1"
@@ -54,10 +57,10 @@ struct SimCluster {
 
     var wall: CoreTime { CoreTime(wallMs: 1_700_000_000_000 + now, monotonicMs: now) }
 
-    mutating func log(_ line: @autoclosure () -> String) {
+    func log(_ line: @autoclosure () -> String) {
         guard traceEnabled else { return }
         let text = "t=\(now) \(line())"
-        if SimCluster.printsTrace { print(text) } else { trace.append(text) }
+        if SimCluster.printsTrace { print(text) } else { traceBuffer.lines.append(text) }
     }
 
     // MARK: - Nodes
@@ -117,8 +120,8 @@ struct SimCluster {
         }
         c.lastToLearner = max(c.lastToLearner, now + delay())
         connections[id] = c
-        if SimCluster.printsTrace, case .packet(let p) = item, p.type == 2 {
-            log("send \(id) n\(c.learner + 1) proposal \(Zxid(p.zxid)) at \(c.lastToLearner)")
+        if SimCluster.printsTrace, case .packet(let p) = item, p.type != 5 {
+            log("send \(id) n\(c.learner + 1) type \(p.type) \(Zxid(p.zxid)) at \(c.lastToLearner)")
         }
         queue.push(c.lastToLearner, .toLearner(id, item))
     }

@@ -73,13 +73,15 @@ struct SimScenario {
             return cluster.checker.failures + ["no write committed within \(SimScenario.recoveryMs) ms after the faults ended "
                 + "(roles: \(cluster.roles))"]
         }
-        // Quiesce: clients stop, in-flight work drains, members converge.
+        // Quiesce: clients stop; their sessions expire (2 s) and the leader closes them, which
+        // are txns too; then every member must reach the same state.
         for c in cluster.clients.indices { cluster.clients[c].active = false }
-        cluster.run(until: deadline) { $0.converged }
-        cluster.run(until: cluster.now + 1000)
+        cluster.run(until: cluster.now + 4000)
+        let settle = max(deadline, cluster.now + 5000)
+        cluster.run(until: settle) { $0.converged }
         cluster.checker.finalCheck(cluster)
         if !cluster.converged {
-            cluster.checker.fail("members did not converge by t=\(deadline) (roles: \(cluster.roles))")
+            cluster.checker.fail("members did not converge by t=\(settle) (roles: \(cluster.roles))")
         }
         return cluster.checker.failures
     }
