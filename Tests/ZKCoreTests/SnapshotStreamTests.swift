@@ -126,10 +126,13 @@ struct SnapshotStreamTests {
             var decoder = SnapshotStreamDecoder()
             #expect(try decoder.feed(Array(wire[..<cut])) == nil)
             #expect(!decoder.isFinished)
+            // When the connection ends there, the truncated snapshot is an error.
+            #expect(throws: SnapshotError.self) { try decoder.endOfStream() }
         }
         var decoder = SnapshotStreamDecoder()
         #expect(try decoder.feed(Array(wire.dropLast())) == nil)
         #expect(try decoder.feed([wire.last!]) != nil)
+        try decoder.endOfStream()
         // Feeding after the end is refused.
         #expect(throws: SnapshotError.self) { try decoder.feed([0]) }
     }
@@ -176,6 +179,9 @@ struct SnapshotStreamTests {
             var decoder = SnapshotStreamDecoder()
             #expect(throws: SnapshotError.self) { _ = try decoder.feed(bad) }
         }
+        // A stream with no root node at all.
+        var rootless = SnapshotStreamDecoder()
+        #expect(throws: SnapshotError.self) { _ = try rootless.feed([0, 0, 0, 0, 0, 0, 0, 0] + juteString("/") + juteString("BenWasHere")) }
         // A null path is an error too.
         var decoder = SnapshotStreamDecoder()
         #expect(throws: SnapshotError.self) { _ = try decoder.feed(root + [0xFF, 0xFF, 0xFF, 0xFF]) }
