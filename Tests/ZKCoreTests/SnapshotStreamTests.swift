@@ -107,6 +107,34 @@ struct SnapshotStreamTests {
         #expect(state.tree.digest == driver.tree.digest)
     }
 
+    @Test("Fuzzy SNAP: the leader's tree changes between chunks; the learner's tree plus the txns after the SNAP zxid converges")
+    func fuzzy() throws {
+        let driver = sampleSnapshotDriver()
+        for i in 0..<40 { driver.create("/bulk\(i)", "v\(i)") }
+        let tree = driver.tree
+        let startLog = driver.log.count
+        var writer = SnapshotWriter(tree: tree, sessions: sessions, format: .wire)
+        var decoder = SnapshotStreamDecoder()
+        var result: SnapshotStreamDecoder.Result?
+        var step = 0
+        while let chunk = writer.nextChunk(maxNodes: 2) {
+            #expect(result == nil)
+            result = try decoder.feed(chunk)
+            step += 1
+            switch step % 4 {
+            case 0: driver.delete("/bulk\(39 - step)")
+            case 1: driver.create("/late\(step)", "new")
+            case 2: driver.setData("/bulk\(step)", "changed\(step)")
+            default: driver.create("/bulk\(step)/child", "c")
+            }
+        }
+        #expect(step > 10)
+        let state = try #require(result).recoveredState(zxid: writer.zxid)
+        // The learner then gets PROPOSAL + COMMIT for every txn after the SNAP zxid.
+        for txn in driver.log[startLog...] { txn.apply(to: state.tree) }
+        expectSameTree(tree, state.tree)
+    }
+
     @Test("Bytes after the signature are reported unconsumed: they start the next QuorumPacket",
           arguments: [1, 2, 5, 13, 64, 100_000])
     func trailingBytes(_ size: Int) throws {
