@@ -107,6 +107,34 @@ struct SnapshotStreamTests {
         #expect(state.tree.digest == driver.tree.digest)
     }
 
+    @Test("Fuzzy SNAP: the leader's tree changes between chunks; the learner's tree plus the txns after the SNAP zxid converges")
+    func fuzzy() throws {
+        let driver = sampleSnapshotDriver()
+        for i in 0..<40 { driver.create("/bulk\(i)", "v\(i)") }
+        let tree = driver.tree
+        let startLog = driver.log.count
+        var writer = SnapshotWriter(tree: tree, sessions: sessions, format: .wire)
+        var decoder = SnapshotStreamDecoder()
+        var result: SnapshotStreamDecoder.Result?
+        var step = 0
+        while let chunk = writer.nextChunk(maxNodes: 2) {
+            #expect(result == nil)
+            result = try decoder.feed(chunk)
+            step += 1
+            switch step % 4 {
+            case 0: driver.delete("/bulk\(39 - step)")
+            case 1: driver.create("/late\(step)", "new")
+            case 2: driver.setData("/bulk\(step)", "changed\(step)")
+            default: driver.create("/bulk\(step)/child", "c")
+            }
+        }
+        #expect(step > 10)
+        let state = try #require(result).recoveredState(zxid: writer.zxid)
+        // The learner then gets PROPOSAL + COMMIT for every txn after the SNAP zxid.
+        for txn in driver.log[startLog...] { txn.apply(to: state.tree) }
+        expectSameTree(tree, state.tree)
+    }
+
     @Test("Bytes after the signature are reported unconsumed: they start the next QuorumPacket",
           arguments: [1, 2, 5, 13, 64, 100_000])
     func trailingBytes(_ size: Int) throws {
@@ -126,10 +154,13 @@ struct SnapshotStreamTests {
             var decoder = SnapshotStreamDecoder()
             #expect(try decoder.feed(Array(wire[..<cut])) == nil)
             #expect(!decoder.isFinished)
+            // When the connection ends there, the truncated snapshot is an error.
+            #expect(throws: SnapshotError.self) { try decoder.endOfStream() }
         }
         var decoder = SnapshotStreamDecoder()
         #expect(try decoder.feed(Array(wire.dropLast())) == nil)
         #expect(try decoder.feed([wire.last!]) != nil)
+        try decoder.endOfStream()
         // Feeding after the end is refused.
         #expect(throws: SnapshotError.self) { try decoder.feed([0]) }
     }
@@ -176,6 +207,9 @@ struct SnapshotStreamTests {
             var decoder = SnapshotStreamDecoder()
             #expect(throws: SnapshotError.self) { _ = try decoder.feed(bad) }
         }
+        // A stream with no root node at all.
+        var rootless = SnapshotStreamDecoder()
+        #expect(throws: SnapshotError.self) { _ = try rootless.feed([0, 0, 0, 0, 0, 0, 0, 0] + juteString("/") + juteString("BenWasHere")) }
         // A null path is an error too.
         var decoder = SnapshotStreamDecoder()
         #expect(throws: SnapshotError.self) { _ = try decoder.feed(root + [0xFF, 0xFF, 0xFF, 0xFF]) }

@@ -147,6 +147,30 @@ struct TxnLogTruncationTests {
         #expect(records[16].entry == entries[16])
     }
 
+    @Test("After a TRUNC the reload starts from the newest snapshot at or below the zxid and stops at it")
+    func reloadAfterTruncation() throws {
+        let dir = try TempDirectory("trunc")
+        defer { dir.remove() }
+        let config = ServerConfig(dataDir: dir.path + "/data")
+        let directory = DataDirectory(dataDir: config.dataDir, dataLogDir: config.dataLogDir)
+        _ = try directory.prepare()
+        try writeLogs(directory.logDir, entries, rollBefore: rolls)
+        for zxid in [Int64(10), 25] {
+            let tree = DataTree()
+            tree.lastProcessedZxid = Zxid(zxid)
+            _ = try SnapshotFile.write(tree: tree, sessions: [], to: directory.snapDir, sync: false)
+        }
+        let (_, before) = try DatabaseLoader.load(directory, config: config)
+        #expect(before.snapshotZxid == Zxid(25) && before.lastZxid == Zxid(30))
+        let result = try TxnLogTruncation.truncate(logDirectory: directory.logDir, snapDirectory: directory.snapDir, to: Zxid(17))
+        #expect(result.deletedSnapshots == [directory.snapDir + "/snapshot.19"])
+        let (state, after) = try DatabaseLoader.load(directory, config: config)
+        #expect(after.snapshotZxid == Zxid(10))
+        #expect(after.lastZxid == Zxid(17) && state.tree.lastProcessedZxid == Zxid(17))
+        #expect(after.history.map(\.header.zxid) == Array(11...17))
+        #expect(after.tailsCut.isEmpty)
+    }
+
     @Test("A truncation after the store failed or closed reports the failure")
     func closedStore() throws {
         let dir = try TempDirectory("trunc")

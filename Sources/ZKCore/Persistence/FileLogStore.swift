@@ -23,6 +23,10 @@ import NIOConcurrencyHelpers
 /// `stallNanos`. A single sync of a few milliseconds, which a shared disk gives about once a
 /// second, moves the average little and does not turn the short way off.
 ///
+/// `truncate(to:)` (a learner's TRUNC) is queued in the same order too: batches before it are
+/// written first, then the current file is closed and the logs are cut; later batches start a
+/// new file.
+///
 /// Failure is final. When a write or sync fails (ENOSPC, EIO, …), the batches of that group and
 /// every batch queued or appended later get `.failure(LogError.io(…))`; nothing is retried,
 /// rewritten or truncated, so bytes already on disk stay as they are, and success is never

@@ -94,6 +94,9 @@ public struct SnapshotStreamDecoder {
         buffer.append(contentsOf: bytes)
         while try step() {
             if isFinished {
+                guard builder.tree.node(at: DataTree.rootPath) != nil else {
+                    throw corrupt(at: offset, "the snapshot has no root node")
+                }
                 let consumed = start - fedAt
                 let result = Result(tree: builder.tree, sessions: builder.sessions, consumed: consumed, byteCount: offset)
                 result.tree.purgeUnusedACLs()
@@ -105,6 +108,14 @@ public struct SnapshotStreamDecoder {
             }
         }
         return nil
+    }
+
+    /// The connection ended: an error unless the whole snapshot was read (a leader that went
+    /// away mid-stream leaves a truncated snapshot, which must never become the database).
+    public func endOfStream() throws(SnapshotError) {
+        guard isFinished else {
+            throw corrupt(at: offset, "the stream ended inside the snapshot (\(buffer.count - start) bytes of an incomplete record)")
+        }
     }
 
     /// Decodes one record if its bytes are all there; false when more are needed.

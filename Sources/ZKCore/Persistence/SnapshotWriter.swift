@@ -34,6 +34,9 @@ public struct SnapshotWriter {
         /// `ZKDatabase.serializeSnapshot` (`SerializeUtils.serializeSnapshot`: sessions, then
         /// `DataTree.serialize`: ACLs and nodes; `serializeZxidDigest` is only called by
         /// `FileSnap`) followed by `writeString("BenWasHere", "signature")`, even with digests on.
+        /// The SNAP packet in front of it carries `zxid` (the tree's last processed zxid when the
+        /// writer was created, ZooKeeper's `zxidToSend`); the learner's `SnapshotStreamDecoder`
+        /// reads the rest.
         case wire
     }
 

@@ -19,6 +19,10 @@ public struct LoadReport: Sendable {
     /// fresh snapshot in the background once it serves (ZooKeeper's `loadData` writes it before
     /// serving; the files on disk already hold everything, so it only shortens the next start).
     public var snapshotWanted = false
+    /// The last txns replayed from the log (at most the `historyCount` asked for), oldest first:
+    /// only txns newer than the snapshot, since those are the ones replayed. The leader's
+    /// committed log for DIFF syncs starts from these (disk-format.md §8 step 5).
+    public var history: [LoggedTxn] = []
 }
 
 /// Loads the database at start-up (ZooKeeper's `FileTxnSnapLog.restore`): the newest snapshot
@@ -31,7 +35,10 @@ public enum DatabaseLoader {
         public let description: String
     }
 
-    public static func load(_ directory: DataDirectory, config: ServerConfig) throws -> (RecoveredState, LoadReport) {
+    /// Loads the database; `historyCount` is how many of the last replayed txns to keep in
+    /// `LoadReport.history` (nil: `config.commitLogCount`, ZooKeeper's `zookeeper.commitLogCount`).
+    public static func load(_ directory: DataDirectory, config: ServerConfig,
+                            historyCount: Int? = nil) throws -> (RecoveredState, LoadReport) {
         var report = LoadReport()
         let initializeMarker = try directory.prepare()
         let recovery: SnapshotRecovery
@@ -60,10 +67,14 @@ public enum DatabaseLoader {
         }
 
         let reader: TxnLogReader
+        var history = TxnHistory(capacity: max(historyCount ?? config.commitLogCount, 0))
         do {
             reader = try TxnLogReader(directory: directory.logDir, from: report.snapshotZxid.next(),
                                       juteMaxBuffer: config.juteMaxBuffer)
-            while let record = try reader.next() { state.replay(record.entry) }
+            while let record = try reader.next() {
+                let entry = record.entry
+                if state.replay(entry) { history.append(LoggedTxn(header: entry.header, body: entry.body, digest: entry.digest)) }
+            }
         } catch {
             throw LoadError(description: "\(error); the server will not start on a damaged log: "
                 + "`swzk log-dump --verify \(directory.logDir)` shows the damage and "
@@ -77,6 +88,7 @@ public enum DatabaseLoader {
                 report.tailsIgnored.append(tail.description)
             }
         }
+        report.history = history.elements
         report.txnsReplayed = state.txnsReplayed
         report.digestMismatches = state.digestMismatches
         report.lastZxid = state.tree.lastProcessedZxid

@@ -27,9 +27,11 @@ public struct RecoveredState {
     }
 
     /// Applies one logged txn; txns at or below the tree's zxid were already in the snapshot's start.
-    public mutating func replay(_ entry: TxnLogEntry) {
+    /// Returns whether it was applied (false: skipped as already in the tree).
+    @discardableResult
+    public mutating func replay(_ entry: TxnLogEntry) -> Bool {
         let header = entry.header
-        guard header.zxid > tree.lastProcessedZxid.rawValue else { return }
+        guard header.zxid > tree.lastProcessedZxid.rawValue else { return false }
         switch entry.body {
         case .createSession(let create):
             sessions[SessionID(header.clientId)] = create.timeOut
@@ -43,13 +45,14 @@ public struct RecoveredState {
         txnsReplayed += 1
         let zxid = Zxid(header.zxid)
         if let fuzzy = snapshotDigest {
-            guard zxid >= fuzzy.zxid else { return }
+            guard zxid >= fuzzy.zxid else { return true }
             snapshotDigest = nil
             if zxid == fuzzy.zxid, fuzzy.value != tree.digest { digestMismatches.append(zxid) }
-            return
+            return true
         }
         if let digest = entry.digest, UInt64(bitPattern: digest.treeDigest) != tree.digest {
             digestMismatches.append(zxid)
         }
+        return true
     }
 }
