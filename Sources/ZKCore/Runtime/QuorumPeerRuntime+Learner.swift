@@ -155,7 +155,7 @@ extension QuorumPeerRuntime {
             let (state, report) = try DatabaseLoader.load(setup.persistence.directory, config: setup.config)
             logStore = try FileLogStore(config: setup.config)
             let epochs = try self.epochs.loadAtStartup(lastProcessedZxid: report.lastZxid)
-            let durable = PeerDurableState(recovered: state, lastLogged: report.lastZxid, history: [],
+            let durable = PeerDurableState(recovered: state, lastLogged: report.lastZxid, history: report.history,
                                            acceptedEpoch: Int32(epochs.accepted), currentEpoch: Int32(epochs.current))
             perform(peer.databaseReloaded(durable, now: now))
         } catch {

@@ -79,7 +79,7 @@ struct ServerCommand: AsyncParsableCommand {
         do {
             let (state, report) = try DatabaseLoader.load(setup.persistence.directory, config: config)
             let epochs = try EpochFiles(dataDir: config.dataDir).loadAtStartup(lastProcessedZxid: report.lastZxid)
-            durable = PeerDurableState(recovered: state, lastLogged: report.lastZxid, history: [],
+            durable = PeerDurableState(recovered: state, lastLogged: report.lastZxid, history: report.history,
                                        acceptedEpoch: Int32(epochs.accepted), currentEpoch: Int32(epochs.current))
             let loaded = "loaded \(report.snapshotFile ?? "an empty database") and \(report.txnsReplayed) txns up to "
                 + "zxid \(report.lastZxid); currentEpoch \(epochs.current), acceptedEpoch \(epochs.accepted)"
