@@ -20,6 +20,8 @@ public struct Zxid: RawRepresentable, Hashable, Comparable, Sendable, CustomStri
     public var description: String { "0x" + hex }
     /// The next zxid in the same epoch.
     public func next() -> Zxid { Zxid(rawValue + 1) }
+    /// The counter a leader never uses (0xffffffff): reaching it forces a new epoch.
+    public static let counterRollover = Int32(bitPattern: 0xFFFF_FFFF)
 }
 
 /// A session id: the accepting server's id in the top byte, then the start time, then a counter.

@@ -114,6 +114,12 @@ extension QuorumPeer {
         for action in actions {
             switch action {
             case .persist(let txns):
+                if case .leading = role, txns.contains(where: { $0.zxid.counter == Zxid.counterRollover }) {
+                    // The counter would wrap into the next epoch's space: stop leading so that an
+                    // election starts a new epoch (ZooKeeper's `XidRolloverException`). The txn
+                    // is neither logged nor proposed; its client sees the connection drop.
+                    return out + quit(reason: "zxid counter rollover: a new epoch is needed", now: now)
+                }
                 if let last = txns.last { lastLogged = max(lastLogged, last.zxid) }
                 out.append(.persist(txns))
                 if case .leading(var leader) = role {
