@@ -8,10 +8,12 @@ import Testing
 
 /// What one transport delivered, in order.
 final class ElectionInbox: Sendable {
-    private let box = NIOLockedValueBox<[(ServerID, String)]>([])
-    func add(_ sid: ServerID, _ payload: [UInt8]) { box.withLockedValue { $0.append((sid, String(decoding: payload, as: UTF8.self))) } }
-    var all: [(ServerID, String)] { box.withLockedValue { $0 } }
-    func from(_ sid: Int64) -> [String] { all.filter { $0.0 == ServerID(sid) }.map(\.1) }
+    private let box = NIOLockedValueBox<[(ServerID, [UInt8])]>([])
+    func add(_ sid: ServerID, _ payload: [UInt8]) { box.withLockedValue { $0.append((sid, payload)) } }
+    var all: [(ServerID, [UInt8])] { box.withLockedValue { $0 } }
+    func from(_ sid: Int64) -> [String] {
+        all.filter { $0.0 == ServerID(sid) }.map { String(decoding: $0.1, as: UTF8.self) }
+    }
 }
 
 /// Transports on 127.0.0.1 with OS-chosen ports, in one process.
@@ -218,5 +220,61 @@ final class ElectionCluster {
         }
         try await eventually("one connection") { await cluster.fullyConnected() }
         try await cluster.shutdown()
+    }
+
+    @Test func theLiveCaptureIsDeliveredAsSentAndLegacyHeadersWork() async throws {
+        let cluster = ElectionCluster()
+        try await cluster.start(2, extraPeers: [ServerID(3): HostPort(host: "127.0.0.1", port: 25853)])
+        let port = try #require(cluster.ports[2])
+        let capture = try loadEnsembleHex("election-port.hex")
+        // Server 3 dialling server 2 in the capture: its handshake, then two notifications.
+        let stream = Array(capture.prefix(3).filter { $0.direction == "I>A" }.map(\.bytes).joined())
+        let channel = try await ClientBootstrap(group: cluster.group).connect(host: "127.0.0.1", port: port).get()
+        try await channel.writeAndFlush(ByteBuffer(bytes: stream))
+        let notification = Array(capture[1].bytes.dropFirst(4))
+        try await eventually("both notifications") { cluster.inboxes[2]!.all.count == 2 }
+        let delivered = cluster.inboxes[2]!.all
+        #expect(delivered.allSatisfy { $0.0 == ServerID(3) && $0.1 == notification })
+        try await channel.close()
+        let legacy = try await ClientBootstrap(group: cluster.group).connect(host: "127.0.0.1", port: port).get()
+        try await legacy.writeAndFlush(ByteBuffer(bytes: written { $0.writeLong(3); $0.writeBuffer(Array("old".utf8)) }))
+        try await eventually("legacy message") { cluster.inboxes[2]!.from(3).last == "old" }
+        try await legacy.close()
+        try await cluster.shutdown()
+    }
+
+    @Test func whatWeSendIsTheCapturedFormat() async throws {
+        let cluster = ElectionCluster()
+        let received = NIOLockedValueBox<[UInt8]>([])
+        let fakeTwo = try await ServerBootstrap(group: cluster.group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteCollector(into: received))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let fakePort = try #require(fakeTwo.localAddress?.port)
+        try await cluster.start(3, extraPeers: [ServerID(2): HostPort(host: "127.0.0.1", port: fakePort)])
+        let port = try #require(cluster.ports[3])
+        let payload: [UInt8] = Array(0..<182)
+        cluster.transports[3]!.send(to: ServerID(2), payload)
+        let expected = ElectionHandshake(sid: ServerID(3), addresses: [HostPort(host: "127.0.0.1", port: port)]).encoded()
+            + written { $0.writeBuffer(payload) }
+        try await eventually("handshake and message") { received.withLockedValue { $0.count } >= expected.count }
+        #expect(received.withLockedValue { $0 } == expected)
+        #expect(Array(expected.prefix(20)) == Array(hexBytes("ffffffffffff0000 0000000000000003 0000000f")))
+        try await fakeTwo.close()
+        try await cluster.shutdown()
+    }
+}
+
+/// Appends everything a test server reads.
+final class ByteCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let box: NIOLockedValueBox<[UInt8]>
+    init(into box: NIOLockedValueBox<[UInt8]>) { self.box = box }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        box.withLockedValue { $0 += Array(bytes.readableBytesView) }
     }
 }

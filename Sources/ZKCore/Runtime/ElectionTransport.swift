@@ -139,6 +139,7 @@ public final class ElectionTransport: @unchecked Sendable {
 
     /// Replaces the peers' election addresses (before the first send when ports were OS-chosen).
     public func setPeers(_ newPeers: [ServerID: HostPort]) {
+        guard !isStopped else { return }
         loop.execute { [self] in peers = newPeers.filter { $0.key != myID } }
     }
 
@@ -150,6 +151,7 @@ public final class ElectionTransport: @unchecked Sendable {
             logger.warning("not sending a message of \(payload.count) bytes", metadata: ["peer": "\(sid)"])
             return
         }
+        guard !isStopped else { return }
         if sid == myID {
             loop.execute { [self] in deliver(myID, payload) }
             return
@@ -167,10 +169,14 @@ public final class ElectionTransport: @unchecked Sendable {
 
     /// Dials every peer without a connection (`connectAll`), e.g. when election times out.
     public func connectAll() {
+        guard !isStopped else { return }
         loop.execute { [self] in
             for sid in peers.keys.sorted() where kept[sid] == nil { connectOne(sid) }
         }
     }
+
+    /// After `shutdown` every call is ignored, so none reaches a loop the caller may have shut down.
+    private var isStopped: Bool { registry.withLockedValue(\.stopped) }
 
     /// True when every per-peer send queue is empty (what FLE asks after a timeout).
     public var allDelivered: Bool { slots.withLockedValue { $0.isEmpty } }
@@ -217,7 +223,7 @@ public final class ElectionTransport: @unchecked Sendable {
     }
 
     private func connectOne(_ sid: ServerID, at override: HostPort? = nil) {
-        guard sid != myID, kept[sid] == nil, dialing[sid] == nil, !registry.withLockedValue(\.stopped) else { return }
+        guard sid != myID, kept[sid] == nil, dialing[sid] == nil, !isStopped else { return }
         guard let address = override ?? peers[sid] else {
             logger.warning("not dialling unknown server \(sid)")
             return
