@@ -48,6 +48,20 @@ public final class DataTree {
         if let config = nodes[Self.configPath] { update(config, at: Self.configPath) { $0.stat.aversion = -1 } }
     }
 
+    /// Puts an ensemble's config text in `/zookeeper/config` as ZooKeeper's
+    /// `ZKDatabase.initConfigInZKDatabase` does when a member starts: data = the text, mzxid = the
+    /// config's version, dataVersion -1, mtime = now. Not a txn (every member does it itself), and
+    /// outside the tree digest like everything under `/zookeeper/`.
+    public func setConfigNode(text: String, version: Int64, wallMs: Int64) {
+        guard let node = nodes[Self.configPath] else { return }
+        update(node, at: Self.configPath) {
+            $0.data = Array(text.utf8)
+            $0.stat.mzxid = version
+            $0.stat.mtime = wallMs
+            $0.stat.version = -1
+        }
+    }
+
     /// Creates a tree without any node, not even the root, for a snapshot restore to fill
     /// through `restoreACL` and `restoreNode`.
     public static func emptyForRestore() -> DataTree { DataTree(withoutNodes: ()) }

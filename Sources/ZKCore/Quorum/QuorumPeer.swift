@@ -96,6 +96,7 @@ public struct QuorumPeer {
         self.serverSettings = serverSettings
         core = ServerCore(settings: serverSettings, recovered: durable.recovered, now: now)
         _ = core.stopServing(reason: "starting")
+        core.tree.setConfigNode(text: verifier.configText, version: verifier.version, wallMs: now.wallMs)
         acceptedEpoch = durable.acceptedEpoch
         currentEpoch = durable.currentEpoch
         lastLogged = durable.lastLogged
@@ -177,6 +178,7 @@ public struct QuorumPeer {
     mutating func replaceCore(with recovered: RecoveredState, now: CoreTime) {
         core = ServerCore(settings: serverSettings, recovered: recovered, now: now)
         _ = core.stopServing(reason: "not serving yet")
+        core.tree.setConfigNode(text: verifier.configText, version: verifier.version, wallMs: now.wallMs)
         if recordsApplied { core.appliedTxns = [] }
     }
 

@@ -12,7 +12,10 @@ struct ServerCommand: AsyncParsableCommand {
         discussion: """
             Reads a standard Apache ZooKeeper zoo.cfg. Without -c it runs standalone on \
             127.0.0.1:2181 with its data directory under $XDG_DATA_HOME/swzk/data \
-            (~/.local/share/swzk/data), and says so on stderr.
+            (~/.local/share/swzk/data), and says so on stderr. A zoo.cfg with server.N lines and \
+            a myid file in dataDir runs this server as a member of that ensemble: it elects a \
+            leader with the other members and serves as leader, follower or observer, speaking \
+            Apache ZooKeeper 3.8's election and quorum protocols (mixed ensembles work).
 
             Besides ZooKeeper's keys it reads swzk.ioThreads=N: run client connections on N \
             event-loop threads of their own instead of on the server core's loop (the default, 0).
