@@ -54,6 +54,16 @@ section "3/5 swift build"
 swift build || die "swift build failed"
 
 failed=()
+section "3a/5 repository top level"
+# DESIGN.md keeps the top level lean; a stray file (a bench output once landed as "0") fails here.
+stray=$(git ls-files 2>/dev/null | cut -d/ -f1 | sort -u | grep -vxE '\.ci|\.gitignore|Package\.swift|README\.md|Sources|Tests|man|completions' || true)
+if [ -n "$stray" ]; then
+  echo "unexpected tracked entries at the top level: $stray"
+  failed+=("top level")
+else
+  echo "top level is lean"
+fi
+
 section "3b/5 man/ and completions/ up to date"
 bash Tests/generated.sh check || failed+=("generated man/completions")
 

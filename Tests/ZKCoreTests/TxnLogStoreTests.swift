@@ -180,7 +180,9 @@ final class FaultyIO: @unchecked Sendable {
         let faults = FaultyIO()
         faults.onlyTheDelay = true
         let store = try FileLogStore(directory: dir.path, preAllocSize: 65536, forceSync: true, io: faults.io)
-        let entries = sampleEntries(count: 20)
+        // Enough entries that a real disk stall (which turns the short way off for a second)
+        // cannot exhaust them before the average comes down; the loop below ends on a deadline.
+        let entries = sampleEntries(count: 4000)
         var next = 0
         func direct() -> Bool {
             guard let result = store.appendIfIdle(loggedTxns(entries[next..<next + 1])) else { return false }
@@ -203,7 +205,8 @@ final class FaultyIO: @unchecked Sendable {
         faults.syncDelay = 0
         let done = DispatchSemaphore(value: 0)
         var reopened = false
-        while !reopened, next < entries.count {
+        let deadline = DispatchTime.now().uptimeNanoseconds + 5_000_000_000
+        while !reopened, next < entries.count, DispatchTime.now().uptimeNanoseconds < deadline {
             if direct() { reopened = true; break }
             store.append(loggedTxns(entries[next..<next + 1])) { _ in done.signal() }
             next += 1
