@@ -44,7 +44,9 @@ extension Learner {
         case (.commit, .syncing), (.commit, .awaitingUpToDate), (.commit, .broadcast):
             guard !isObserver || stage != .broadcast else { return quitOut(type, into: &actions) }
             commitReceived(zxid, into: &actions)
-        case (.inform, .broadcast), (.inform, .awaitingUpToDate):
+        // The leader informs an observer of commits from NEWLEADER on, while the observer may
+        // still be making its sync durable (ZooKeeper's syncWithLeader takes INFORM too).
+        case (.inform, .syncing), (.inform, .awaitingUpToDate), (.inform, .broadcast):
             guard isObserver else { return quitOut(type, into: &actions) }
             try log(ZabPacket.txn(of: packet), committed: true, into: &actions)
             lastCommitSeen = max(lastCommitSeen, zxid)
