@@ -34,6 +34,7 @@ extension Learner {
             actions.append(.truncate(to: zxid))
             lastLogged = zxid; synced = zxid; applied = zxid; lastAcked = zxid; lastCommitSeen = zxid
             unapplied.removeAll()
+            pendingAcks.removeAll()
             stage = .syncing
         case (.snap, .awaitingSyncMode):
             stage = .receivingSnapshot(zxid)
@@ -115,6 +116,7 @@ extension Learner {
         }
         lastLogged = txn.zxid
         unapplied.append(Entry(txn: txn, committed: committed))
+        if !committed && !isObserver { pendingAcks.append(txn.zxid) }
         actions.append(.persist([txn]))
     }
 
