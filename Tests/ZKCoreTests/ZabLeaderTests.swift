@@ -517,6 +517,61 @@ struct LeaderDriver {
         #expect(d.tick(at: 1500).packets(to: conn(2)).isEmpty)
     }
 
+    // MARK: - Against the capture
+
+    @Test func leaderAnswersTheCapturedFollowerExactlyAsZooKeeperDid() throws {
+        // Server 3 led the fresh 3.8.0 ensemble; replay what server 1 sent it. Proposals come from
+        // the core: each forwarded write (and, before the ACK of a local one, each local write)
+        // is proposed with the txn the capture shows, and the leader's own log syncs at once.
+        let fromLearner = try capturedQuorumStep("t=1.586s learner :42048")
+        let toLearner = try capturedQuorumStep("t=1.586s leader sid 3 -> learner :42048")
+        var txns = toLearner.filter { $0.type == ZabType.proposal.rawValue }.map { try! ZabPacket.txn(of: $0) }
+        var leader = Leader(myID: ServerID(3), verifier: captureVerifier(), settings: ZabSettings(), acceptedEpoch: 0,
+                            currentEpoch: 0, lastZxid: .zero, history: [], now: 0)
+        let learner = conn(1)
+        var sent: [QuorumPacket] = []
+        var prepared: [ForwardedRequest] = []
+        var epochWrites: [LeaderAction] = []
+        func record(_ actions: [LeaderAction]) {
+            for action in actions {
+                switch action {
+                case .send(learner, let packets): sent += packets
+                case .persistAcceptedEpoch, .persistCurrentEpoch, .established: epochWrites.append(action)
+                case .close(_, let reason), .quit(let reason): Issue.record("unexpected: \(reason)")
+                default: break
+                }
+            }
+        }
+        func propose(through zxid: Zxid) {
+            while let next = txns.first, next.zxid <= zxid {
+                txns.removeFirst()
+                record(leader.proposed([next], now: 0))
+                record(leader.logSynced(through: next.zxid, now: 0))
+            }
+        }
+        record(leader.learnerConnected(learner, now: 0))
+        for packet in fromLearner where packet.type != ZabType.ping.rawValue {
+            if packet.type == ZabType.ack.rawValue, Zxid(packet.zxid).counter > 0 { propose(through: Zxid(packet.zxid)) }
+            let out = leader.received(packet, from: learner, now: 0)
+            record(out)
+            for case .prepare(let request, let sid) in out {
+                #expect(sid == ServerID(1))
+                prepared.append(request)
+                propose(through: txns.first!.zxid)
+            }
+        }
+        #expect(epochWrites == [.persistAcceptedEpoch(1), .persistCurrentEpoch(1), .established(epoch: 1)])
+        #expect(prepared.map(\.type) == [.createSession, .create, .closeSession])
+        #expect(prepared.first?.authInfo == nil && prepared.last?.authInfo == [Id(scheme: "ip", id: "127.0.0.1")])
+        let expected = toLearner.filter { $0.type != ZabType.ping.rawValue }
+        #expect(summary(sent) == summary(expected))
+        #expect(sent.map(encoded) == expected.map(encoded))
+        #expect(leader.lastCommitted == Zxid(epoch: 1, counter: 6))
+        // And its PINGs carry the last proposed zxid, as captured after the restart.
+        let pings = leader.tick(now: 1000).packets(to: learner)
+        #expect(pings.map(encoded) == [try capturedQuorumStep("t=0.000s leader sid 3 -> learner :42048")[0]].map(encoded))
+    }
+
     // MARK: - Liveness and protocol errors
 
     @Test func aSilentLearnerIsDroppedPastItsDeadline() {

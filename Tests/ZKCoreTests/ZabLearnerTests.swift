@@ -402,6 +402,58 @@ func ack(_ zxid: Zxid) -> QuorumPacket { ZabPacket.bare(.ack, zxid: zxid) }
                 == [.apply([zabTxn(1, 4), zabTxn(2, 1)]), .persistCurrentEpoch(2), .send([ack(Zxid(epoch: 2, counter: 0))])])
     }
 
+    // MARK: - Against the capture
+
+    /// Feeds a learner every packet the 3.8.0 leader sent in a captured step, with a disk that
+    /// syncs at once, and returns what it sent back (PINGs excluded) and what it applied.
+    func replay(_ step: String, acceptedEpoch: Int32, currentEpoch: Int32, lastLogged: Zxid) throws
+        -> (sent: [QuorumPacket], applied: [Zxid], syncs: Int, pings: [Zxid]) {
+        var learner = Learner(myID: ServerID(1), observer: false, settings: ZabSettings(), acceptedEpoch: acceptedEpoch,
+                              currentEpoch: currentEpoch, lastLogged: lastLogged, now: 0)
+        var sent: [QuorumPacket] = []
+        var applied: [Zxid] = []
+        var syncs = 0
+        var pings: [Zxid] = []
+        func collect(_ actions: [LearnerAction], into learner: inout Learner) {
+            for action in actions {
+                switch action {
+                case .send(let packets): sent += packets
+                case .persist(let txns): collect(learner.logSynced(through: txns.last!.zxid, now: 0), into: &learner)
+                case .apply(let txns): applied += txns.map(\.zxid)
+                case .syncReached: syncs += 1
+                case .pingReply(let zxid): pings.append(zxid)
+                case .quit(let reason): Issue.record("learner quit: \(reason)")
+                default: break
+                }
+            }
+        }
+        collect(learner.connected(configVersion: 0, now: 0), into: &learner)
+        for packet in try capturedQuorumStep(step) { collect(learner.received(packet, now: 0), into: &learner) }
+        #expect(learner.stage == .broadcast)
+        return (sent, applied, syncs, pings)
+    }
+
+    @Test func freshFollowerAnswersTheCapturedLeaderExactlyAsZooKeeperDid() throws {
+        let (sent, applied, syncs, pings) = try replay("t=1.586s leader sid 3 -> learner :42048", acceptedEpoch: 0,
+                                                        currentEpoch: 0, lastLogged: .zero)
+        let expected = try capturedQuorumStep("t=1.586s learner :42048")
+            .filter { $0.type != ZabType.ping.rawValue && $0.type != ZabType.request.rawValue }
+        #expect(sent.map(encoded) == expected.map(encoded))
+        #expect(applied == (1...6).map { Zxid(epoch: 1, counter: $0) })
+        #expect(syncs == 1)
+        #expect(pings == [Zxid(epoch: 1, counter: 0), Zxid(epoch: 1, counter: 0)])
+    }
+
+    @Test func restartedFollowerSyncedByDiffAcksLikeTheCapture() throws {
+        let (sent, applied, _, pings) = try replay("t=40.435s leader sid 3 -> learner :42452", acceptedEpoch: 1,
+                                                   currentEpoch: 1, lastLogged: Zxid(0x1_0000_0006))
+        let expected = try capturedQuorumStep("t=40.435s learner :42452").filter { $0.type != ZabType.ping.rawValue }
+        // FOLLOWERINFO, ACKEPOCH(-1), the NEWLEADER and UPTODATE ACKs, then the DIFF txns ACKed.
+        #expect(sent.map(encoded) == expected.map(encoded))
+        #expect(applied == (7...10).map { Zxid(epoch: 1, counter: $0) })
+        #expect(pings == [Zxid(0x1_0000_000a), Zxid(0x1_0000_000a)])
+    }
+
     // MARK: - Timeouts
 
     @Test func leaderSilentPastInitLimitDuringSyncMakesTheLearnerQuit() {

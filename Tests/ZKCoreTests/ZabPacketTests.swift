@@ -28,6 +28,23 @@ func loadQuorumPortCapture() throws -> [CapturedQuorumPacket] {
     return packets
 }
 
+/// The packets of one `## ` step of the quorum-port capture, the step named by its label's start.
+func capturedQuorumStep(_ labelPrefix: String) throws -> [QuorumPacket] {
+    let url = try #require(Bundle.module.resourceURL?.appendingPathComponent("Fixtures/ensemble/quorum-port.hex"))
+    let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+    var packets: [QuorumPacket] = []
+    var inStep = false
+    for line in lines {
+        if line.hasPrefix("## ") {
+            inStep = line.dropFirst(3).hasPrefix(labelPrefix)
+        } else if inStep, line.hasPrefix("F>L ") || line.hasPrefix("L>F ") {
+            packets.append(try decodeQuorumPacket(hexBytes(String(line.dropFirst(4)))))
+        }
+    }
+    try #require(!packets.isEmpty, "no captured step \(labelPrefix)")
+    return packets
+}
+
 /// The bytes of a packet as the quorum port carries it.
 func encoded(_ packet: QuorumPacket) -> [UInt8] {
     var w = JuteWriter()
