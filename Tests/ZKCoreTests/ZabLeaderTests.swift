@@ -517,6 +517,63 @@ struct LeaderDriver {
         #expect(d.tick(at: 1500).packets(to: conn(2)).isEmpty)
     }
 
+    @Test func followerSyncedWhileAProposalWasOutstandingIsKeptInAnIdleEnsemble() {
+        // Leader and learner machines wired together. The proposal queued in learner 3's sync
+        // commits before its UPTODATE; the learner must still ACK it, or the leader's syncLimit
+        // check drops it once the ensemble goes idle.
+        var d = LeaderDriver()
+        d.establish([2])
+        _ = d.leader.proposed([zabTxn(1, 1)], now: 0)
+        var learner = Learner(myID: ServerID(3), observer: false, settings: ZabSettings(), acceptedEpoch: 0,
+                              currentEpoch: 0, lastLogged: .zero, now: 0)
+        var toLearner: [QuorumPacket] = []
+        var toLeader: [QuorumPacket] = []
+        func learnerDid(_ actions: [LearnerAction]) {
+            for action in actions {
+                switch action {
+                case .send(let packets): toLeader += packets
+                case .persist(let txns): learnerDid(learner.logSynced(through: txns.last!.zxid, now: d.now))
+                case .pingReply(let zxid): toLeader.append(ZabPacket.pingReply(zxid: zxid, touched: []))
+                case .quit(let reason): Issue.record("learner quit: \(reason)")
+                default: break
+                }
+            }
+        }
+        _ = d.leader.learnerConnected(conn(3), now: 0)
+        learnerDid(learner.connected(configVersion: 0, now: 0))
+        // FOLLOWERINFO → LEADERINFO → ACKEPOCH → DIFF, PROPOSAL, NEWLEADER.
+        for _ in 0..<2 {
+            for packet in toLeader { toLearner += d.send(3, packet).packets(to: conn(3)) }
+            toLeader.removeAll()
+            for packet in toLearner { learnerDid(learner.received(packet, now: 0)) }
+            toLearner.removeAll()
+        }
+        #expect(summary(toLeader) == ["ack 0x100000000"])
+        // The proposal commits (server 2 and the leader) before the NEWLEADER ACK is read.
+        _ = d.leader.logSynced(through: Zxid(epoch: 1, counter: 1), now: 0)
+        toLearner += d.ack(2, Zxid(epoch: 1, counter: 1)).packets(to: conn(3))
+        for packet in toLeader { toLearner += d.send(3, packet).packets(to: conn(3)) }
+        toLeader.removeAll()
+        #expect(summary(toLearner) == ["commit 0x100000001", "upToDate 0xffffffffffffffff"])
+        for packet in toLearner { learnerDid(learner.received(packet, now: 0)) }
+        toLearner.removeAll()
+        #expect(learner.stage == .broadcast)
+        for packet in toLeader { d.send(3, packet) }
+        toLeader.removeAll()
+        // Idle from here: both learners answer the leader's pings.
+        var closed: [LearnerConnectionID] = []
+        for time in stride(from: Int64(1000), through: 30000, by: 1000) {
+            let out = d.tick(at: time)
+            closed += out.closed
+            for packet in out.packets(to: conn(3)) { learnerDid(learner.received(packet, now: time)) }
+            for packet in toLeader { d.send(3, packet) }
+            toLeader.removeAll()
+            if !out.packets(to: conn(2)).isEmpty { d.send(2, ZabPacket.pingReply(zxid: .zero, touched: [])) }
+        }
+        #expect(closed.isEmpty)
+        #expect(d.leader.learnerCounts.followers == 2)
+    }
+
     // MARK: - Against the capture
 
     @Test func leaderAnswersTheCapturedFollowerExactlyAsZooKeeperDid() throws {
