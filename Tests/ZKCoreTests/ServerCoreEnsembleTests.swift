@@ -282,6 +282,56 @@ extension Array where Element == CoreAction {
         #expect(after)
     }
 
+    @Test func closeSessionOnALearnerIsForwardedAndClosesTheConnectionWhenItCommits() throws {
+        var e = EnsembleCores()
+        let session = e.learnerSession(1)
+        let out = e.toLearner(.request(c1, xid: 1, .closeSession))
+        let forward = try #require(out.forwarded.first)
+        #expect(forward.type == .closeSession && forward.session == session && forward.body.isEmpty)
+        #expect(!out.closed(c1))
+        let applied = e.learner.applyCommitted(e.prepareAndCommit(forward), now: e.now)
+        #expect(applied.replies(to: c1).map(\.0.xid) == [1])
+        #expect(applied.closed(c1))
+        #expect(e.learner.sessions.sessions[session] == nil)
+    }
+
+    @Test func watchesOnALearnerFireWhenAnotherSessionsWriteIsApplied() throws {
+        var e = EnsembleCores()
+        _ = e.learnerSession(1)
+        let s2 = e.learnerSession(2)
+        let create = try #require(e.toLearner(.request(c1, xid: 1, createRequest("/w", "0"))).forwarded.first)
+        _ = e.learner.applyCommitted(e.prepareAndCommit(create), now: e.now)
+        _ = e.toLearner(.request(c1, xid: 2, .getData(GetDataRequest(path: "/w", watch: true))))
+        let set = ForwardedRequest(session: s2, cxid: 1, type: .setData,
+                                   body: ClientRequest.setData(SetDataRequest(path: "/w", data: [1], version: -1)).encodedBody(),
+                                   authInfo: [])
+        let applied = e.learner.applyCommitted(e.prepareAndCommit(set), now: e.now)
+        #expect(applied.events(to: c1).map(\.path) == ["/w"])
+    }
+
+    @Test func containersAreReapedByTheLeaderOnly() throws {
+        var e = EnsembleCores()
+        let session = e.learnerSession(1)
+        for (cxid, request) in [(1, ClientRequest.create(.createContainer, CreateRequest(path: "/c", data: [], acl: ACL.openUnsafe, flags: 4))),
+                                (2, createRequest("/c/x")), (3, .delete(DeleteRequest(path: "/c/x", version: -1)))] {
+            let forward = ForwardedRequest(session: session, cxid: Int32(cxid), type: request.opCode,
+                                           body: request.encodedBody(), authInfo: [])
+            _ = e.learner.applyCommitted(e.prepareAndCommit(forward), now: e.now)
+        }
+        #expect(e.learner.tree.node(at: "/c")?.children.isEmpty == true)
+        let later = CoreTime(wallMs: e.now.wallMs + 120_000, monotonicMs: e.now.monotonicMs + 120_000)
+        let learnerTick = e.learner.tick(now: later)
+        #expect(learnerTick.persisted.isEmpty, "a learner must not log txns of its own")
+        #expect(e.learner.lastAssignedZxid == e.leader.lastAssignedZxid)
+        let leaderTick = e.leader.tick(now: later)
+        // (The idle session expires there too.)
+        #expect(leaderTick.persisted.map(\.header.type).filter { $0 != .closeSession } == [.deleteContainer])
+        var notServing = e.learner
+        _ = notServing.stopServing(reason: "election")
+        #expect(notServing.tick(now: CoreTime(wallMs: later.wallMs + 120_000, monotonicMs: later.monotonicMs + 120_000))
+            .persisted.isEmpty)
+    }
+
     // MARK: - Roles
 
     @Test func notServingCoreClosesANewConnectionRightAfterItsConnectRequest() {
