@@ -457,6 +457,42 @@ struct LeaderDriver {
         #expect(d.leader.syncPlan(peerLast: .zero) == .snap)
     }
 
+    @Test func observerSyncedDuringBroadcastGetsNoOutstandingProposalButItsInform() {
+        var d = LeaderDriver(verifier: zabVerifier(voters: 3, observers: [4]))
+        d.establish([2])
+        _ = d.leader.proposed([zabTxn(1, 1)], now: 0)
+        d.join(4, observerInfo: true)
+        #expect(summary(d.ackEpoch(4).packets(to: conn(4))) == ["diff 0x0", "newLeader 0x100000000"])
+        _ = d.leader.logSynced(through: Zxid(epoch: 1, counter: 1), now: 0)
+        let out = d.ack(2, Zxid(epoch: 1, counter: 1))
+        #expect(out.packets(to: conn(4)) == [ZabPacket.proposal(zabTxn(1, 1), type: .inform)])
+    }
+
+    @Test func lateAckOfACommittedProposalChangesNothing() {
+        var d = LeaderDriver()
+        d.establish([2, 3])
+        _ = d.leader.proposed([zabTxn(1, 1)], now: 0)
+        _ = d.leader.logSynced(through: Zxid(epoch: 1, counter: 1), now: 0)
+        #expect(d.ack(2, Zxid(epoch: 1, counter: 1)).last == .commit(through: Zxid(epoch: 1, counter: 1)))
+        #expect(d.ack(3, Zxid(epoch: 1, counter: 1)).isEmpty)
+        #expect(d.ack(3, Zxid(epoch: 1, counter: 9)).isEmpty)
+    }
+
+    @Test func aClosedLearnersPendingSyncIsForgotten() {
+        var d = LeaderDriver()
+        d.establish([2, 3])
+        _ = d.leader.proposed([zabTxn(1, 1)], now: 0)
+        let sync = ForwardedRequest(session: SessionID(7), cxid: 3, type: .sync, body: [0, 0, 0, 1, 0x2f], authInfo: [])
+        d.send(3, ZabPacket.request(sync))
+        #expect(d.leader.pendingSyncCount == 1)
+        _ = d.leader.learnerClosed(conn(3), now: 0)
+        #expect(d.leader.pendingSyncCount == 0)
+        _ = d.leader.logSynced(through: Zxid(epoch: 1, counter: 1), now: 0)
+        let out = d.ack(2, Zxid(epoch: 1, counter: 1))
+        #expect(out.packets(to: conn(3)).isEmpty)
+        #expect(out.last == .commit(through: Zxid(epoch: 1, counter: 1)))
+    }
+
     @Test func syncRequestIsAnsweredAtOnceWhenNothingIsOutstanding() {
         var d = LeaderDriver()
         d.establish([2, 3])
