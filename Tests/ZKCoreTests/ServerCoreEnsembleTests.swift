@@ -37,7 +37,10 @@ struct EnsembleCores {
     mutating func learnerSession(_ n: UInt64, timeout: Int32 = 30000) -> SessionID {
         _ = toLearner(.opened(ConnectionID(n), address: "127.0.0.1", port: 40000 + Int(n)))
         let out = toLearner(.connect(ConnectionID(n), CoreHarness.connectRequest(timeout: timeout)))
-        let forward = out.forwarded.first!
+        guard let forward = out.forwarded.first else {
+            Issue.record("the learner did not forward createSession: \(out)")
+            return SessionID(0)
+        }
         _ = learner.applyCommitted(prepareAndCommit(forward), now: now)
         return forward.session
     }

@@ -44,9 +44,6 @@ extension Array where Element == LeaderAction {
 
     /// The actions without log lines.
     var withoutLogs: [LeaderAction] { filter { if case .log = $0 { return false } else { return true } } }
-
-    /// The index of the first action matching `match`.
-    func index(where match: (LeaderAction) -> Bool) -> Int? { firstIndex(where: match) }
 }
 
 /// Drives a `Leader` the way `QuorumPeer` does, one event at a time.
@@ -285,16 +282,15 @@ struct LeaderDriver {
                                      "proposal 0x100000005", "commit 0x100000005", "newLeader 0x300000000"])
     }
 
-    @Test func peerOlderThanTheCommittedLogGetsASnapshot() {
+    @Test func peerOlderThanTheCommittedLogGetsASnapshot() throws {
         let history = (1...5).map { zabTxn(1, $0) }
         #expect(leader(history: history, commitLogCount: 3).syncPlan(peerLast: Zxid(epoch: 1, counter: 1)) == .snap)
         let out = sync(history: history, peerLast: Zxid(epoch: 1, counter: 1), commitLogCount: 3)
-        let snapshotAt = out.index { $0 == .sendSnapshot(conn(2)) }
-        #expect(snapshotAt != nil)
+        let snapshotAt = try #require(out.firstIndex(of: .sendSnapshot(conn(2))))
         #expect(summary(out.packets(to: conn(2))) == ["newLeader 0x300000000"])
         // The snapshot goes out before NEWLEADER.
-        let newLeaderAt = out.index { if case .send(conn(2), _) = $0 { return true } else { return false } }
-        #expect(snapshotAt! < newLeaderAt!)
+        let newLeaderAt = try #require(out.firstIndex { if case .send(conn(2), _) = $0 { return true } else { return false } })
+        #expect(snapshotAt < newLeaderAt)
     }
 
     @Test func peerWhoseUncommittedTxnsCrossAnEpochBoundaryGetsASnapshot() {
@@ -618,7 +614,7 @@ struct LeaderDriver {
         // is proposed with the txn the capture shows, and the leader's own log syncs at once.
         let fromLearner = try capturedQuorumStep("t=1.586s learner :42048")
         let toLearner = try capturedQuorumStep("t=1.586s leader sid 3 -> learner :42048")
-        var txns = toLearner.filter { $0.type == ZabType.proposal.rawValue }.map { try! ZabPacket.txn(of: $0) }
+        var txns = try toLearner.filter { $0.type == ZabType.proposal.rawValue }.map { try ZabPacket.txn(of: $0) }
         var leader = Leader(myID: ServerID(3), verifier: captureVerifier(), settings: ZabSettings(), acceptedEpoch: 0,
                             currentEpoch: 0, lastZxid: .zero, history: [], now: 0)
         let learner = conn(1)
@@ -650,7 +646,8 @@ struct LeaderDriver {
             for case .prepare(let request, let sid) in out {
                 #expect(sid == ServerID(1))
                 prepared.append(request)
-                propose(through: txns.first!.zxid)
+                guard let next = txns.first else { Issue.record("no captured proposal left for \(request.type)"); continue }
+                propose(through: next.zxid)
             }
         }
         #expect(epochWrites == [.persistAcceptedEpoch(1), .persistCurrentEpoch(1), .established(epoch: 1)])

@@ -14,9 +14,6 @@ extension Array where Element == LearnerAction {
     var applied: [LoggedTxn] {
         flatMap { action -> [LoggedTxn] in if case .apply(let txns) = action { return txns } else { return [] } }
     }
-
-    /// The actions without log lines.
-    var withoutLogs: [LearnerAction] { filter { if case .log = $0 { return false } else { return true } } }
 }
 
 /// Drives a `Learner` the way `QuorumPeer` does, one packet or disk report at a time.
