@@ -137,6 +137,21 @@ extension Array where Element == CoreAction {
         #expect(data.data == Array("v1".utf8))
     }
 
+    @Test func forwardedRequestsCountAsOutstandingUntilAnswered() throws {
+        var e = EnsembleCores()
+        _ = e.learnerSession(1)
+        #expect(e.learner.report(now: e.now).outstandingRequests == 0)
+        let forward = try #require(e.toLearner(.request(c1, xid: 1, createRequest("/a"))).forwarded.first)
+        _ = e.toLearner(.request(c1, xid: 2, .sync(SyncRequest(path: "/"))))
+        _ = e.toLearner(.request(c1, xid: 3, .exists(ExistsRequest(path: "/a", watch: false))))
+        #expect(e.learner.report(now: e.now).outstandingRequests == 3)
+        _ = e.learner.applyCommitted(e.prepareAndCommit(forward), now: e.now)
+        #expect(e.learner.report(now: e.now).outstandingRequests == 2)
+        let reached = e.learner.syncReached(now: e.now)
+        #expect(reached.replies(to: c1).map(\.0.xid) == [2, 3])
+        #expect(e.learner.report(now: e.now).outstandingRequests == 0)
+    }
+
     @Test func readsOnAnIdleLearnerConnectionAreAnsweredAtOnce() {
         var e = EnsembleCores()
         _ = e.learnerSession(1)
@@ -189,6 +204,35 @@ extension Array where Element == CoreAction {
         #expect(response.sessionId == session.rawValue && response.timeOut == 20000)
         #expect(!answered.closed(c5))
         // The session now serves requests on the new connection.
+        #expect(e.toLearner(.request(c5, xid: 1, .exists(ExistsRequest(path: "/", watch: false)))).replies(to: c5).count == 1)
+    }
+
+    @Test func sessionFromAnotherMemberIsAdoptedWhenTheLeaderRevalidatesIt() throws {
+        var e = EnsembleCores()
+        let session = SessionID(0x0300_0000_0000_0007)  // made by server 3
+        #expect(e.learner.sessions.sessions[session] == nil)
+        _ = e.toLearner(.opened(c1, address: "127.0.0.1", port: 40001))
+        let request = CoreHarness.connectRequest(session: session.rawValue,
+                                                 passwd: SessionCredentials.sessionPassword(for: session), timeout: 10000)
+        #expect(e.toLearner(.connect(c1, request)).contains(.revalidate(session, timeoutMs: 10000)))
+        let answered = e.learner.revalidated(session, valid: true, now: e.now)
+        #expect(answered.connectResponses(to: c1).first?.sessionId == session.rawValue)
+        #expect(e.learner.sessions.sessions[session]?.timeoutMs == 10000)
+        #expect(e.toLearner(.request(c1, xid: 1, .exists(ExistsRequest(path: "/", watch: false)))).replies(to: c1).count == 1)
+    }
+
+    @Test func revalidatedSessionMovesOffItsOlderConnection() throws {
+        var e = EnsembleCores()
+        let session = e.learnerSession(1)
+        let c5 = ConnectionID(5)
+        _ = e.toLearner(.opened(c5, address: "127.0.0.1", port: 40005))
+        let request = CoreHarness.connectRequest(session: session.rawValue,
+                                                 passwd: SessionCredentials.sessionPassword(for: session))
+        let out = e.toLearner(.connect(c5, request))
+        // As ZooKeeper does, the older connection goes before the session is checked.
+        #expect(out.closed(c1))
+        let answered = e.learner.revalidated(session, valid: true, now: e.now)
+        #expect(answered.connectResponses(to: c5).count == 1)
         #expect(e.toLearner(.request(c5, xid: 1, .exists(ExistsRequest(path: "/", watch: false)))).replies(to: c5).count == 1)
     }
 
