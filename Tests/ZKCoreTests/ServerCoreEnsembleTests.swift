@@ -295,6 +295,15 @@ extension Array where Element == CoreAction {
         #expect(e.leader.tree.node(at: "/secure/child") != nil)
     }
 
+    @Test func leaderFailsAForwardedWriteOfAnUnknownSessionWithSessionExpired() {
+        var e = EnsembleCores()
+        let txns = e.prepareAndCommit(ForwardedRequest(session: SessionID(0x0200_0000_0000_0099), cxid: 1, type: .create,
+                                                       body: createRequest("/ghost").encodedBody(), authInfo: []))
+        #expect(txns.map(\.header.type) == [.error])
+        #expect(txns.first?.body == .error(ErrorTxn(err: .sessionExpired)))
+        #expect(e.leader.tree.node(at: "/ghost") == nil)
+    }
+
     @Test func leaderForwardedTxnsContinueTheEpochsZxids() {
         var e = EnsembleCores()
         let txns = e.leader.prepareForwarded(ForwardedRequest(session: SessionID(0x0200_0000_0000_0001), cxid: 0,
