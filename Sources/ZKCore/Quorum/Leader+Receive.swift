@@ -59,10 +59,10 @@ extension Leader {
         learners[id]!.acceptedEpoch = Zxid(packet.zxid).epoch
         learners[id]!.stage = .awaitingAckEpoch
         if phase == .discovery {
-            if !learners[id]!.observer {
-                connecting.insert(sid)
-                proposedEpoch = max(proposedEpoch, learners[id]!.acceptedEpoch + 1)
-            }
+            // Every learner's accepted epoch raises the proposal, observers' too (an observer that
+            // accepted a higher epoch would otherwise refuse LEADERINFO); only voters count.
+            proposedEpoch = max(proposedEpoch, learners[id]!.acceptedEpoch + 1)
+            if !learners[id]!.observer { connecting.insert(sid) }
             if verifier.containsQuorum(connecting) {
                 epoch = proposedEpoch
                 phase = .awaitingEpochAcks

@@ -34,6 +34,7 @@ extension Learner {
             actions.append(.truncate(to: zxid))
             lastLogged = zxid; synced = zxid; applied = zxid; lastAcked = zxid; lastCommitSeen = zxid
             unapplied.removeAll()
+            pendingAcks.removeAll()
             stage = .syncing
         case (.snap, .awaitingSyncMode):
             stage = .receivingSnapshot(zxid)
@@ -44,7 +45,9 @@ extension Learner {
         case (.commit, .syncing), (.commit, .awaitingUpToDate), (.commit, .broadcast):
             guard !isObserver || stage != .broadcast else { return quitOut(type, into: &actions) }
             commitReceived(zxid, into: &actions)
-        case (.inform, .broadcast), (.inform, .awaitingUpToDate):
+        // The leader informs an observer of commits from NEWLEADER on, while the observer may
+        // still be making its sync durable (ZooKeeper's syncWithLeader takes INFORM too).
+        case (.inform, .syncing), (.inform, .awaitingUpToDate), (.inform, .broadcast):
             guard isObserver else { return quitOut(type, into: &actions) }
             try log(ZabPacket.txn(of: packet), committed: true, into: &actions)
             lastCommitSeen = max(lastCommitSeen, zxid)
@@ -113,6 +116,7 @@ extension Learner {
         }
         lastLogged = txn.zxid
         unapplied.append(Entry(txn: txn, committed: committed))
+        if !committed && !isObserver { pendingAcks.append(txn.zxid) }
         actions.append(.persist([txn]))
     }
 

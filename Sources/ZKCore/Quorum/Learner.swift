@@ -76,9 +76,12 @@ public struct Learner {
     public internal(set) var applied: Zxid
     /// Logged txns not applied yet, in zxid order.
     var unapplied = Deque<Entry>()
-    /// Proposals received before UPTODATE, ACKed after it.
-    var ackAfterUpToDate: [Zxid] = []
-    /// Proposals durable and awaiting their ACK (broadcast only).
+    /// Proposals logged and not ACKed yet, in zxid order (followers only). Every PROPOSAL is
+    /// ACKed once durable, from UPTODATE on, those of the sync included: the leader waits for the
+    /// ACK of each proposal it queued for this learner even if it committed meanwhile (ZooKeeper's
+    /// learner ACKs every txn it logs; the capture shows the DIFF txns ACKed after UPTODATE).
+    var pendingAcks = Deque<Zxid>()
+    /// The last proposal ACKed.
     var lastAcked: Zxid
     var newLeaderPending = false
     /// The last txn logged when NEWLEADER arrived: it is ACKed once that much is durable
@@ -138,6 +141,7 @@ public struct Learner {
         lastAcked = zxid
         lastCommitSeen = zxid
         unapplied.removeAll()
+        pendingAcks.removeAll()
         stage = .syncing
         deadlineMs = now + settings.initMs
         checkInvariants()
@@ -161,13 +165,14 @@ public struct Learner {
 
     // MARK: - Helpers
 
-    /// ACKs every proposal that became durable since the last ACK (broadcast only).
+    /// ACKs every logged proposal that is durable and not ACKed yet (from UPTODATE on).
     mutating func sendAcks(into actions: inout [LearnerAction]) {
         var packets: [QuorumPacket] = []
-        for entry in unapplied where entry.txn.zxid > lastAcked && entry.txn.zxid <= synced {
-            packets.append(ZabPacket.bare(.ack, zxid: entry.txn.zxid))
+        while let zxid = pendingAcks.first, zxid <= synced {
+            pendingAcks.removeFirst()
+            packets.append(ZabPacket.bare(.ack, zxid: zxid))
+            lastAcked = zxid
         }
-        if synced > lastAcked { lastAcked = synced }
         if !packets.isEmpty { actions.append(.send(packets)) }
     }
 

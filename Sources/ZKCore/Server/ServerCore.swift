@@ -133,7 +133,9 @@ public struct ServerCore {
         }
         if now.monotonicMs >= nextContainerScanMs {
             nextContainerScanMs = now.monotonicMs + settings.containerCheckIntervalMs
-            reapContainers(now: now, into: &actions)
+            // ZooKeeper's ContainerManager runs on the leader (or a standalone server) only: every
+            // txn of a learner comes from the leader.
+            if role == .standalone || role == .leader { reapContainers(now: now, into: &actions) }
         }
         checkInvariants()
         return actions
