@@ -40,7 +40,7 @@ struct SimCluster {
     /// SWZK_SIM_TRACE=1 prints the trace as it happens (to see the lead-up to a crash).
     static let printsTrace = ProcessInfo.processInfo.environment["SWZK_SIM_TRACE"] == "1"
 
-    init(seed: UInt64, voters: Int, observers: Int, trace: Bool = false) {
+    init(seed: UInt64, voters: Int, observers: Int, hierarchical: Bool = false, trace: Bool = false) {
         self.seed = seed
         random = SeededRandom(seed: seed)
         traceEnabled = trace
@@ -49,7 +49,11 @@ struct SimCluster {
             servers.append(QuorumServer(id: ServerID(Int64(i + 1)), address: "127.0.0.1", quorumPort: 3000 + i,
                                         electionPort: 4000 + i, role: i < voters ? .participant : .observer))
         }
-        verifier = QuorumVerifier(servers: servers)
+        // Hierarchical (five voters): groups {1,2}, {3,4}, {5}; a quorum wins two of the three.
+        verifier = hierarchical
+            ? QuorumVerifier(servers: servers, groups: [1: [ServerID(1), ServerID(2)], 2: [ServerID(3), ServerID(4)],
+                                                        3: [ServerID(5)]], weights: [:])
+            : QuorumVerifier(servers: servers)
         zab = ZabSettings(tickMs: 200, initLimit: 5, syncLimit: 2, commitLogCount: 20)
         nodes = Array(repeating: Node(), count: voters + observers)
         for i in nodes.indices { startNode(i) }

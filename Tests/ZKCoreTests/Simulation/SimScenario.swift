@@ -17,7 +17,8 @@ struct SimScenario {
         var random = SeededRandom(seed: seed ^ 0x5EED)
         let voters = random.next() % 2 == 0 ? 3 : 5
         let observers = random.next() % 3 == 0 ? 1 : 0
-        cluster = SimCluster(seed: seed, voters: voters, observers: observers, trace: trace)
+        let hierarchical = voters == 5 && random.next() % 3 == 0
+        cluster = SimCluster(seed: seed, voters: voters, observers: observers, hierarchical: hierarchical, trace: trace)
         let members = voters + observers
         let clientCount = 2 + Int(random.next() % 3)
         for c in 0..<clientCount {
@@ -52,7 +53,7 @@ struct SimScenario {
         }
         add(SimScenario.faultPhaseMs, .healAll)
         for i in 0..<members { add(SimScenario.faultPhaseMs, .restart(i)) }
-        cluster.log("ensemble \(voters)+\(observers), \(clientCount) clients, faults: \(schedule.joined(separator: "; "))")
+        cluster.log("ensemble \(voters)+\(observers)\(hierarchical ? " hierarchical" : ""), \(clientCount) clients, faults: \(schedule.joined(separator: "; "))")
     }
 
     private mutating func add(_ at: Int64, _ fault: SimFault) {
