@@ -95,9 +95,9 @@ public struct Leader {
     /// The newest committed proposals, for DIFF (ZooKeeper's `ZKDatabase.committedLog`).
     var committedLog = Deque<LoggedTxn>()
     public internal(set) var lastCommitted: Zxid
-    public private(set) var lastProposed: Zxid
+    public internal(set) var lastProposed: Zxid
     /// Highest zxid durable in the leader's own log.
-    public private(set) var selfSynced: Zxid
+    public internal(set) var selfSynced: Zxid
     /// Learner syncs waiting for a zxid to commit before SYNC goes back.
     var pendingSyncs = Deque<(zxid: Zxid, learner: LearnerConnectionID)>()
     let startedMs: Int64
@@ -152,6 +152,28 @@ public struct Leader {
     }
 
     // MARK: - Events
+
+    /// Leading begins. A leader that is a quorum on its own (one voter with
+    /// `standaloneEnabled=false`) fixes its epoch and is established at once; any other waits
+    /// for learners.
+    public mutating func started(now: Int64) -> [LeaderAction] {
+        var actions: [LeaderAction] = []
+        guard phase == .discovery, verifier.containsQuorum(connecting) else { return actions }
+        epoch = proposedEpoch
+        phase = .awaitingEpochAcks
+        actions.append(.persistAcceptedEpoch(epoch))
+        if verifier.containsQuorum(epochAcks) {
+            phase = .awaitingNewLeaderAcks
+            actions.append(.persistCurrentEpoch(epoch))
+        }
+        if phase == .awaitingNewLeaderAcks, verifier.containsQuorum(newLeaderAcks) {
+            phase = .broadcast
+            actions.append(.established(epoch: epoch))
+        }
+        checkInvariants()
+        _ = now
+        return actions
+    }
 
     /// A learner connected to the quorum port.
     public mutating func learnerConnected(_ id: LearnerConnectionID, now: Int64) -> [LeaderAction] {

@@ -124,12 +124,13 @@ public struct QuorumPeer {
     /// Election decided: lead, or connect to the leader.
     mutating func leaderChosen(_ leader: ServerID, now: CoreTime) -> [PeerAction] {
         if leader == myID {
-            let machine = Leader(myID: myID, verifier: verifier, settings: zab, acceptedEpoch: acceptedEpoch,
+            var machine = Leader(myID: myID, verifier: verifier, settings: zab, acceptedEpoch: acceptedEpoch,
                                  currentEpoch: currentEpoch, lastZxid: lastLogged, history: history,
                                  now: now.monotonicMs)
+            let started = machine.started(now: now.monotonicMs)
             role = .leading(machine)
             return [.log(.info, "LEADING (last zxid \(lastLogged), accepted epoch \(acceptedEpoch))"),
-                    .listenForLearners(true)]
+                    .listenForLearners(true)] + perform(started, now: now)
         }
         let learner = Learner(myID: myID, observer: isObserver, settings: zab, acceptedEpoch: acceptedEpoch,
                               currentEpoch: currentEpoch, lastLogged: lastLogged, now: now.monotonicMs)
