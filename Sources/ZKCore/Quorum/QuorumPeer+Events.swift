@@ -158,13 +158,13 @@ extension QuorumPeer {
                 core.becomeLeader(epoch: epoch)
                 election.updateVoteEpoch(Int64(epoch))
                 out.append(.log(.info, "leader of epoch \(epoch) established, serving clients"))
-            case let .prepare(request, _):
-                out += route(core.prepareForwarded(request, now: now), now: now)
+            case let .prepare(request, sid):
+                out += route(core.prepareForwarded(request, from: sid, now: now), now: now)
             case .touch(let touches):
                 core.touchSessions(touches, now: now)
             case let .revalidate(id, session, timeout):
-                let valid = core.revalidateSession(session, timeoutMs: timeout, now: now)
                 guard case .leading(var leader) = role else { break }
+                let valid = core.revalidateSession(session, timeoutMs: timeout, owner: leader.learners[id]?.sid, now: now)
                 let more = leader.revalidated(id, session: session, valid: valid)
                 role = .leading(leader)
                 out += perform(more, now: now)

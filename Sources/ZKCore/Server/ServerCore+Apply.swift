@@ -101,6 +101,7 @@ extension ServerCore {
     /// A session's close txn was applied: forget it and drop its connection, if still open.
     private mutating func sessionClosed(_ session: SessionID, into actions: inout [CoreAction]) {
         sessions.remove(session)
+        sessionOwners[session] = nil
         if let id = sessionOwner.removeValue(forKey: session) {
             dropConnection(id, reason: "session \(session) closed", into: &actions)
         }

@@ -162,8 +162,11 @@ extension ServerCore {
     // MARK: - Leader
 
     /// Prepares a request a learner forwarded, as if it came from a connection with its auth
-    /// ids; the txn goes to the log and to the followers like a local one.
-    public mutating func prepareForwarded(_ request: ForwardedRequest, now: CoreTime) -> [CoreAction] {
+    /// ids; the txn goes to the log and to the followers like a local one. `sid` is the
+    /// forwarding server: a write for a session now owned by another server becomes a
+    /// SessionMoved error txn (ZooKeeper's `SessionTrackerImpl.checkSession`).
+    public mutating func prepareForwarded(_ request: ForwardedRequest, from sid: ServerID? = nil,
+                                          now: CoreTime) -> [CoreAction] {
         var actions: [CoreAction] = []
         guard role == .leader else { return actions }
         var connection = ClientConnection(id: ConnectionID(0), address: "", port: 0, now: now)
@@ -172,6 +175,7 @@ extension ServerCore {
             var r = JuteReader(request.body)
             let timeout = (try? r.readInt()) ?? settings.minSessionTimeoutMs
             sessions.add(request.session, timeoutMs: timeout, now: now.monotonicMs)
+            if let sid { sessionOwners[request.session] = sid }
             let zxid = assignZxid()
             let header = TxnHeader(clientId: request.session.rawValue, cxid: 0, zxid: zxid.rawValue,
                                    time: now.wallMs, type: .createSession)
@@ -183,6 +187,17 @@ extension ServerCore {
         let decoded = ClientRequest.decode(type: request.type, body: &reader)
         sessions.touch(request.session, now: now.monotonicMs)
         let zxid = assignZxid()
+        // A new leader knows no owners yet: the first server to write for a session owns it.
+        if let sid, sessionOwners[request.session] == nil, sessions.isActive(request.session) {
+            sessionOwners[request.session] = sid
+        }
+        if let sid, let owner = sessionOwners[request.session], owner != sid, sessions.isActive(request.session) {
+            let header = TxnHeader(clientId: request.session.rawValue, cxid: request.cxid, zxid: zxid.rawValue,
+                                   time: now.wallMs, type: .error)
+            enqueue(LoggedTxn(header: header, body: .error(ErrorTxn(err: .sessionMoved)), digest: nil),
+                    origin: .server, into: &actions)
+            return actions
+        }
         let txn = prepareWrite(decoded, xid: request.cxid, connection: connection, session: request.session,
                                zxid: zxid, now: now)
         if txn.header.type == .closeSession { sessions.setClosing(request.session) }
@@ -195,9 +210,13 @@ extension ServerCore {
         for touch in touches { sessions.touch(touch.session, now: now.monotonicMs, timeoutMs: touch.timeoutMs) }
     }
 
-    /// Whether a session still lives (REVALIDATE), renewing it if so.
-    public mutating func revalidateSession(_ session: SessionID, timeoutMs: Int32, now: CoreTime) -> Bool {
-        sessions.touch(session, now: now.monotonicMs, timeoutMs: timeoutMs)
+    /// Whether a session still lives (REVALIDATE), renewing it if so; a live session then
+    /// belongs to `owner`, the server its client now talks to.
+    public mutating func revalidateSession(_ session: SessionID, timeoutMs: Int32, owner: ServerID? = nil,
+                                           now: CoreTime) -> Bool {
+        let live = sessions.touch(session, now: now.monotonicMs, timeoutMs: timeoutMs)
+        if live, let owner { sessionOwners[session] = owner }
+        return live
     }
 
     /// The leader's quorum committed everything up to `zxid`, durable here too: apply and answer.

@@ -45,6 +45,9 @@ public struct ServerCore {
     var forwardedSyncs = Deque<ConnectionID>()
     /// Learner: sessions its clients touched since the last PING reply, with their timeouts.
     var touched: [SessionID: Int32] = [:]
+    /// Leader: the server each global session's client talks to (this server's own id for its
+    /// clients); a write arriving through another server is SessionMoved.
+    var sessionOwners: [SessionID: ServerID] = [:]
     /// Every txn applied, in order, when set (the simulator's checkers read it; nil in production).
     public var appliedTxns: [LoggedTxn]?
 
@@ -207,6 +210,7 @@ public struct ServerCore {
         if request.sessionId == 0 {
             let session = sessions.nextSessionID()
             sessions.add(session, timeoutMs: timeout, now: now.monotonicMs)
+            if role == .leader { sessionOwners[session] = settings.serverID }
             let zxid = assignZxid()
             let header = TxnHeader(clientId: session.rawValue, cxid: 0, zxid: zxid.rawValue,
                                    time: now.wallMs, type: .createSession)
@@ -238,6 +242,7 @@ public struct ServerCore {
             return
         }
         sessions.touch(session, now: now.monotonicMs, timeoutMs: timeout)
+        if role == .leader { sessionOwners[session] = settings.serverID }
         connection.phase = .connected(session)
         sessionOwner[session] = id
         connections[id] = connection
@@ -285,7 +290,17 @@ public struct ServerCore {
             forward(id, xid: xid, request, session: session, now: now, into: &actions)
         } else if isWrite(request) {
             let zxid = assignZxid()
-            let txn = prepareWrite(request, xid: xid, connection: connections[id]!, session: session, zxid: zxid, now: now)
+            let txn: LoggedTxn
+            if role == .leader, sessionOwners[session] == nil { sessionOwners[session] = settings.serverID }
+            if role == .leader, let owner = sessionOwners[session], owner != settings.serverID {
+                // The session moved to another member; this old connection may not write for it
+                // (checked before preparing, so no pending change is recorded for it).
+                txn = LoggedTxn(header: TxnHeader(clientId: session.rawValue, cxid: xid, zxid: zxid.rawValue,
+                                                  time: now.wallMs, type: .error),
+                                body: .error(ErrorTxn(err: .sessionMoved)), digest: nil)
+            } else {
+                txn = prepareWrite(request, xid: xid, connection: connections[id]!, session: session, zxid: zxid, now: now)
+            }
             connections[id]?.queue.append(.write(zxid))
             enqueue(txn, origin: .client(id, xid: xid, request: request, receivedAt: now.monotonicMs), into: &actions)
         } else if connections[id]?.queue.isEmpty == true {
