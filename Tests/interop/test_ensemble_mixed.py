@@ -82,6 +82,7 @@ class Ensemble:
         self.base = 0
         self.live: set[int] = set()
         self.frozen: set[int] = set()
+        self.started_at: dict[int, int] = {}   # log size when a member was last started
 
     # -- processes
 
@@ -128,6 +129,7 @@ class Ensemble:
     def member(self, i: int, what: str) -> None:
         if what == "start":
             assert i not in self.live, f"member {i} already running"
+            self.started_at[i] = self.log_size(i)
         res = self._sh("member", str(self.root), str(i), what)
         assert res.returncode == 0, f"member {i} {what}: {res.stderr}"
         if what == "start":
@@ -293,11 +295,17 @@ def assert_converged(ens: Ensemble) -> dict[str, tuple]:
     return dumps[first]
 
 
+# Log lines after which waiting for a member to serve is pointless (it fails and retries forever).
+FATAL = re.compile(r"[^\n]*bad snapshot from the leader[^\n]*")
+
+
 def wait_serving(ens: Ensemble, i: int, deadline_s: float = ROLE_DEADLINE_S) -> None:
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         if ens.srvr(i).get("Mode"):
             return
+        fatal = FATAL.search(ens.log_since(i, ens.started_at.get(i, 0)))
+        assert not fatal, f"{ens.name(i)} cannot join: {fatal.group(0)}\n{ens.logs([i])}"
         time.sleep(0.2)
     raise AssertionError(f"{ens.name(i)} not serving within {deadline_s}s\n{ens.logs([i])}")
 
@@ -327,7 +335,13 @@ def sync_kind(ens: Ensemble, leader: int, learner: int, since: int) -> tuple[str
                     f"{text[-3000:]}")
     after = text[starts[-1].start():]
     sends = list(APACHE_SEND.finditer(after))
-    assert sends, f"no 'Sending DIFF/TRUNC/snapshot' after the sync start:\n{after[:3000]}"
+    if not sends:
+        # A plain TRUNC ("Sending TRUNC to follower zxidToSend=...") is logged at DEBUG: it is the
+        # case syncFollower takes when peerLastZxid > maxCommittedLog (LearnerHandler 3.8).
+        z = dict(re.findall(r"(\w+)=0x([0-9a-f]+)", starts[-1].group(0)))
+        peer, max_committed = int(z["peerLastZxid"], 16), int(z["maxCommittedLog"], 16)
+        assert peer > max_committed, f"no 'Sending DIFF/TRUNC/snapshot' after the sync start:\n{after[:3000]}"
+        return "TRUNC", starts[-1].group(0) + f"  (peerLastZxid > maxCommittedLog: TRUNC to {max_committed:#x})"
     kinds = [m.group(1) for m in sends]
     # Apache may send TRUNC followed by a DIFF of the rest (TRUNC+DIFF): the first decides.
     kind = {"snapshot": "SNAP"}.get(kinds[0], kinds[0])
@@ -466,13 +480,6 @@ def test_a4_kill_swzk_leader_apache_leads_diff_to_swzk(scen_a):
         assert "/mix/a-swzkfollower-2" in assert_converged(ens)
 
 
-def test_a5_apache_leader_snap_to_swzk(scen_a):
-    s = scen_a
-    with phase(s, "test_a5_apache_leader_snap_to_swzk") as ens:
-        kind, lines = resync(s.ens, s.leader, 3, SNAP_WRITES, "a-snap2")
-        assert kind == "SNAP", lines
-
-
 def test_a6_apache_leader_trunc_to_swzk(scen_a):
     s = scen_a
     with phase(s, "test_a6_apache_leader_trunc_to_swzk") as ens:
@@ -482,19 +489,26 @@ def test_a6_apache_leader_trunc_to_swzk(scen_a):
         s.leader = wait_roles(ens)
         assert s.leader == 3, f"swzk 3 should lead Apache 1, got {s.leader}"
         create_many(ens, 1, ["/mix/a-swzk-leads-again"])
-        # swzk 3 logs a proposal nobody sees; Apache members elect without it and commit more.
+        # swzk 3 logs a proposal nobody sees; the Apache members elect without it.
         lose_a_proposal(ens, 3, "/mix/a-lost-on-swzk")
         ens.member(1, "start")
         ens.member(dead, "start")
         s.leader = wait_roles(ens)
         assert s.leader in (1, 2)
-        create_many(ens, s.leader, ["/mix/a-after-swzk-loss"])
+        # No write before swzk rejoins: Apache 3.8 TRUNCs only a learner ahead of its newest
+        # committed txn. Had the new epoch committed anything, its LearnerHandler would log
+        # "Cannot send TRUNC to peer sid: 3 peer zxid is from different epoch" and fall back to
+        # SNAP (seen while writing this test; SNAP to swzk is test_a8).
         since = ens.log_size(s.leader)
         assert restart_and_wait(ens, 3) == s.leader
+        create_many(ens, 3, ["/mix/a-after-swzk-loss"])
         tree = assert_converged(ens)
         assert "/mix/a-lost-on-swzk" not in tree and "/mix/a-after-swzk-loss" in tree
         kind, lines = sync_kind(ens, s.leader, 3, since)
         assert kind == "TRUNC", lines
+        to = int(re.search(r"TRUNC to (0x[0-9a-f]+)", lines).group(1), 16)
+        assert re.search(rf"truncated the log after {to:#x}\b", ens.log_since(3, ens.started_at[3])), (
+            f"{lines}\nbut swzk 3 did not log 'truncated the log after {to:#x}':\n{ens.logs([3])}")
 
 
 def test_a7_swzk_leader_trunc_to_apache(scen_a):
@@ -507,23 +521,42 @@ def test_a7_swzk_leader_trunc_to_apache(scen_a):
         ens.member(3, "start")
         s.leader = wait_roles(ens)
         assert s.leader == 3, f"swzk 3 (same zxid as Apache {other}, higher sid) should lead, got {s.leader}"
-        create_many(ens, 3, ["/mix/a-after-apache-loss"])
+        # As in a6, nothing is committed before the old leader rejoins: swzk follows Apache's
+        # rule and, had the new epoch a txn, would SNAP instead of TRUNC across the epoch boundary
+        # (seen while writing this test: "by SNAP at 0x500000003 from 0x40000000b").
         since = ens.log_size(3)
         assert restart_and_wait(ens, old) == 3
+        create_many(ens, 3, ["/mix/a-after-apache-loss"])
         tree = assert_converged(ens)
         assert "/mix/a-lost-on-apache" not in tree and "/mix/a-after-apache-loss" in tree
         kind, lines = sync_kind(ens, 3, old, since)
         assert kind == "TRUNC", lines
+        to = int(re.search(r"TRUNC to (0x[0-9a-f]+)", lines).group(1), 16)
+        assert f"Truncating log to get in sync with the leader 0x{to:x}" in ens.log_since(old, ens.started_at[old]), (
+            f"{lines}\nbut Apache {old} did not log 'Truncating log to get in sync with the leader 0x{to:x}'"
+            f"\n{ens.logs([old])}")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "swzk follower rejects Apache 3.8's SNAP stream: 'bad snapshot from the leader: SNAP stream: "
+    "corrupt at offset N: unreasonable length ...', then loops re-electing and never serves"))
+def test_a8_apache_leader_snap_to_swzk(scen_a):
+    s = scen_a
+    with phase(s, "test_a8_apache_leader_snap_to_swzk") as ens:
+        kind, lines = resync(s.ens, s.leader, 3, SNAP_WRITES, "a-snap2")
+        assert kind == "SNAP", lines
 
 
 # --------------------------------------------------------------------------------------------
 # Scenario B: swzk 1, 2 + Apache 3
 
-def test_b1_apache_leads_swzk_followers_writes_everywhere(scen_b):
+def test_b1_fresh_ensemble_writes_everywhere(scen_b):
     s = scen_b
-    with phase(s, "test_b1_apache_leads_swzk_followers_writes_everywhere") as ens:
+    with phase(s, "test_b1_fresh_ensemble_writes_everywhere") as ens:
+        # Sid 3 wins an election of all three, but the swzk pair starts faster than the JVM and
+        # may elect 2 before Apache 3 is up (then 3 follows): either is correct ZooKeeper.
         s.leader = wait_roles(ens)
-        assert s.leader == 3, f"fresh ensemble: the highest sid (Apache 3) should lead, got {s.leader}"
+        assert s.leader in (2, 3), f"sid 2 or 3 should lead a fresh ensemble, got {s.leader}"
         create_many(ens, 1, ["/mix"])
         for i in (1, 2, 3):
             create_many(ens, i, [f"/mix/via{i}-{k}" for k in range(5)])
@@ -531,41 +564,44 @@ def test_b1_apache_leads_swzk_followers_writes_everywhere(scen_b):
         assert all(f"/mix/via{i}-4" in tree for i in (1, 2, 3))
 
 
-def test_b2_kill_apache_leader_swzk_leads_swzk_and_apache(scen_b):
+def test_b2_apache_leads_two_swzk_followers(scen_b):
     s = scen_b
-    with phase(s, "test_b2_kill_apache_leader_swzk_leads_swzk_and_apache") as ens:
+    with phase(s, "test_b2_apache_leads_two_swzk_followers") as ens:
+        if s.leader != 3:
+            # kill -9 of the swzk leader: Apache 3 (same zxid as swzk 1, higher sid) takes over.
+            ens.member(s.leader, "kill")
+            dead = s.leader
+            s.leader = wait_roles(ens)
+            assert s.leader == 3, f"Apache 3 should lead swzk 1, got {s.leader}"
+            create_many(ens, 1, [f"/mix/b-reelect1-{k}" for k in range(3)])
+            create_many(ens, 3, [f"/mix/b-reelect3-{k}" for k in range(3)])
+            since = ens.log_size(3)
+            assert restart_and_wait(ens, dead) == 3
+            kind, lines = sync_kind(ens, 3, dead, since)
+            assert kind == "DIFF", lines
+        assert {i: ens.srvr(i).get("Mode") for i in (1, 2, 3)} == {1: "follower", 2: "follower", 3: "leader"}
+        for i in (1, 2, 3):
+            create_many(ens, i, [f"/mix/b-apache-leads-via{i}"])
+        tree = assert_converged(ens)
+        assert all(f"/mix/b-apache-leads-via{i}" in tree for i in (1, 2, 3))
+
+
+def test_b3_kill_apache_leader_swzk_leads_swzk_and_apache(scen_b):
+    s = scen_b
+    with phase(s, "test_b3_kill_apache_leader_swzk_leads_swzk_and_apache") as ens:
         ens.member(3, "kill")
         s.leader = wait_roles(ens)
         assert s.leader == 2, f"swzk 1 and 2 at the same zxid: sid 2 should lead, got {s.leader}"
-        create_many(ens, 1, [f"/mix/b-reelect1-{k}" for k in range(3)])
-        create_many(ens, 2, [f"/mix/b-reelect2-{k}" for k in range(3)])
-        assert "/mix/b-reelect1-2" in assert_converged(ens)
+        create_many(ens, 1, [f"/mix/b-swzk1-{k}" for k in range(3)])
+        create_many(ens, 2, [f"/mix/b-swzk2-{k}" for k in range(3)])
+        assert "/mix/b-swzk1-2" in assert_converged(ens)
         since = ens.log_size(2)
         assert restart_and_wait(ens, 3) == 2
         tree = assert_converged(ens)
-        assert "/mix/b-reelect2-2" in tree
+        assert "/mix/b-swzk2-2" in tree
         kind, lines = sync_kind(ens, 2, 3, since)
         assert kind == "DIFF", lines
         for i in (1, 2, 3):
-            create_many(ens, i, [f"/mix/b-epoch2-via{i}"])
+            create_many(ens, i, [f"/mix/b-swzk-leads-via{i}"])
         tree = assert_converged(ens)
-        assert all(f"/mix/b-epoch2-via{i}" in tree for i in (1, 2, 3))
-
-
-def test_b3_kill_swzk_leader_apache_leads_again(scen_b):
-    s = scen_b
-    with phase(s, "test_b3_kill_swzk_leader_apache_leads_again") as ens:
-        ens.member(2, "kill")
-        s.leader = wait_roles(ens)
-        assert s.leader == 3, f"Apache 3 (same zxid as swzk 1, higher sid) should lead, got {s.leader}"
-        create_many(ens, 1, [f"/mix/b-third1-{k}" for k in range(3)])
-        create_many(ens, 3, [f"/mix/b-third3-{k}" for k in range(3)])
-        since = ens.log_size(3)
-        assert restart_and_wait(ens, 2) == 3
-        tree = assert_converged(ens)
-        assert "/mix/b-third1-2" in tree and "/mix/b-third3-2" in tree
-        kind, lines = sync_kind(ens, 3, 2, since)
-        assert kind == "DIFF", lines
-        for i in (1, 2, 3):
-            create_many(ens, i, [f"/mix/b-epoch3-via{i}"])
-        assert all(f"/mix/b-epoch3-via{i}" in assert_converged(ens) for i in (1, 2, 3))
+        assert all(f"/mix/b-swzk-leads-via{i}" in tree for i in (1, 2, 3))
