@@ -533,6 +533,9 @@ def test_bad_input_on_election_and_quorum_ports_drops_only_that_connection(h):
     assert tree["/after-bad-input"][0] == b"ok"
     assert e.modes() == roles
     legacy.close()
+    # the members' own quorum and election connections were never disturbed
+    for sid in e.ids:
+        assert not e.grep_logs(sid, r"leaving following|New election.*round 0x2"), e[sid].log_tail()
 
     e.kill9(leader)
     new_leader = e.leader(deadline_s=10)
