@@ -152,6 +152,50 @@ final class QuorumEventLog: Sendable {
         try await pair.shutdown()
     }
 
+    /// An owner that asks for the next raw chunk from inside its event callback, on the
+    /// connection's own loop (as the ensemble runtime does) gets every byte exactly once: the
+    /// nested read-complete once re-sent the batch being delivered (a SNAP over ~2 KiB broke).
+    @Test func rawChunksRequestedFromInsideTheCallbackArriveOnceEach() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let leaderLog = QuorumEventLog()
+        let listener = LearnerListener(address: HostPort(host: "127.0.0.1", port: 0), group: group,
+                                       maxBufferBytes: Self.maxBuffer, logger: Self.logger, onEvents: leaderLog.sink)
+        let snapshot = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 8) }
+        let received = NIOLockedValueBox<[UInt8]>([])
+        let connectorBox = NIOLockedValueBox<LeaderConnector?>(nil)
+        let connector = LeaderConnector(group: group, maxBufferBytes: Self.maxBuffer, logger: Self.logger) { id, events in
+            for event in events {
+                switch event {
+                case .packet(let packet) where packet.type == QuorumPacketType.snap:
+                    connectorBox.withLockedValue { $0 }?.requestRaw(id)
+                case .raw(let chunk):
+                    let done = received.withLockedValue { bytes -> Bool in
+                        bytes += Array(chunk.readableBytesView)
+                        return bytes.count >= snapshot.count
+                    }
+                    if !done { connectorBox.withLockedValue { $0 }?.requestRaw(id) }
+                default:
+                    break
+                }
+            }
+        }
+        connectorBox.withLockedValue { $0 = connector }
+        let port = try await listener.start()
+        _ = try await connector.connect(to: HostPort(host: "127.0.0.1", port: port), timeout: .seconds(5))
+        try await eventually("accepted") { leaderLog.ids.count == 1 }
+        let leaderSide = leaderLog.ids[0]
+        listener.send(leaderSide, [QuorumPacket(type: QuorumPacketType.snap, zxid: 5)])
+        _ = listener.sendRaw(leaderSide, ByteBuffer(bytes: snapshot))
+        try await eventually("the whole snapshot") { received.withLockedValue { $0.count } >= snapshot.count }
+        let got = received.withLockedValue { $0 }
+        let firstDifference = zip(got, snapshot).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(got.count == snapshot.count && firstDifference == nil,
+                "received \(got.count) bytes for \(snapshot.count), first difference at \(firstDifference ?? -1)")
+        await connector.shutdown()
+        await listener.shutdown()
+        try await group.shutdownGracefully()
+    }
+
     @Test func anOversizedBufferClosesOnlyThatConnection() async throws {
         let pair = Pair()
         let port = try await pair.listener.start()

@@ -290,9 +290,12 @@ final class QuorumEventHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
+    /// Hands the batch to the owner. The batch is emptied first: the owner may run inline and
+    /// ask for the next raw chunk, whose read-complete flushes again from inside this call.
     private func flush() {
         guard !batch.isEmpty else { return }
-        onEvents(id, batch)
+        let events = batch
         batch.removeAll(keepingCapacity: true)
+        onEvents(id, events)
     }
 }
