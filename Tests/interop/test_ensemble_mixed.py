@@ -1,24 +1,34 @@
 """Mixed ensembles: swzk and Debian's Apache ZooKeeper 3.8 in one quorum (election, Zab, sync).
 
 Two three-member ensembles started with `apache-zk.sh ensemble ... --swzk BIN --swzk-ids ...`
-on a random free loopback port range, one ensemble per scenario, the phases of a scenario run
+on a random free loopback port range, one ensemble per scenario; the phases of a scenario run
 in order as separate tests (a failed phase skips the later ones of its scenario):
 
-* A: Apache 1, 2 + swzk 3. swzk leads (highest sid) and syncs an Apache follower by DIFF and
-  by SNAP; kill -9 of the swzk leader, the Apache pair re-elects and commits, the Apache leader
-  syncs swzk by DIFF and by SNAP; kill -9 of the Apache leader makes swzk lead again; then a
-  lone leader's uncommitted proposal (followers frozen with SIGSTOP, everything killed, the
-  followers elect without it) is cut by TRUNC: swzk follower under an Apache leader, then Apache
-  follower under a swzk leader.
-* B: swzk 1, 2 + Apache 3. Apache leads swzk followers; kill -9 of it, swzk 2 leads swzk 1 and
-  syncs the restarted Apache member; kill -9 of swzk 2, Apache leads again and syncs swzk 2.
+* A: Apache 1, 2 + swzk 3.
+  a1 swzk leads (highest sid) two Apache followers; writes through every member.
+  a2/a3 the swzk leader syncs a restarted Apache follower by DIFF (5 writes) and SNAP (600).
+  a4 kill -9 of the swzk leader: Apache 2 leads, commits, and syncs swzk 3 by DIFF.
+  a6 kill -9 of the Apache leader: swzk 3 leads again; it logs a proposal no follower sees
+     (followers frozen with SIGSTOP, then everything killed), the Apache pair elects without
+     it, and the Apache leader syncs swzk by TRUNC (the lost node is gone everywhere).
+  a7 the same with roles swapped: an Apache leader's lost proposal, swzk leads, TRUNC to Apache.
+  a7b (strict xfail) the swzk leader should take that learner on its first connection.
+  a8 kill -9 of the swzk leader, 600 writes, the Apache leader syncs swzk by SNAP.
+* B: swzk 1, 2 + Apache 3. b1 writes through every member of a fresh ensemble; b2 Apache leads
+  two swzk followers (after a kill -9 of the swzk leader if swzk won the first election), DIFF
+  from Apache to swzk; b3 kill -9 of the Apache leader: swzk 2 leads swzk 1 and syncs the
+  restarted Apache member by DIFF.
 
 Which sync a leader chose is read from its log: swzk's "Synchronizing server N by DIFF|TRUNC|SNAP",
-Apache's LearnerHandler "Synchronizing with Learner sid: N ..." followed by "Sending DIFF",
-"Sending TRUNC" or "Sending snapshot". Convergence = the same srvr Zxid on every live member and
-the same tree (every Stat field, ACL and data) read through each. No fixed sleeps: every wait
-polls with a deadline. Every server started here is stopped by `apache-zk.sh stop DIR` in a
-finalizer (after SIGCONT of anything frozen), whatever the outcome.
+Apache's LearnerHandler "Synchronizing with Learner sid: N ..." followed by "Sending DIFF" or
+"Sending snapshot" (a plain TRUNC is DEBUG-level there: it is the peerLastZxid > maxCommittedLog
+case of that line); the learner's log confirms a TRUNC. Both leaders SNAP instead of TRUNC when
+the learner's extra txn is followed by a newer epoch's txn, so the TRUNC phases commit nothing
+before the old leader rejoins. Convergence = the same srvr Zxid on every live member and the same
+tree (data, ACLs, every Stat field; /zookeeper/config's local times excepted) read through each.
+Zoo.cfg extras: tickTime=500, snapshotSizeFactor=-1 (Apache SNAPs past commitLogCount instead of
+using on-disk logs). No fixed sleeps: every wait polls with a deadline. Every server started here
+is stopped by `apache-zk.sh stop DIR` in a finalizer (after SIGCONT of anything frozen).
 """
 
 from __future__ import annotations
@@ -404,11 +414,13 @@ def lose_a_proposal(ens: Ensemble, leader: int, path: str) -> None:
 # Fixtures
 
 class Scenario:
+    """One ensemble and what its phases pass on: the current leader, the first failed phase."""
+
     def __init__(self, ens: Ensemble):
         self.ens = ens
         self.failed: str | None = None
         self.leader = 0
-        self.notes: list[str] = []
+        self.rejoin: tuple[int, int, int] | None = None   # a7: (old leader, leader log, its log offsets)
 
     def phase(self):
         if self.failed:
@@ -565,7 +577,7 @@ def test_a7b_swzk_leader_takes_an_ahead_learner_after_establishment(scen_a):
     """Reads the logs test_a7 left: the rejoining Apache member must be synced on its first
     connection, as an Apache leader would do."""
     s = scen_a
-    if s.failed or not hasattr(s, "rejoin"):
+    if s.failed or s.rejoin is None:
         pytest.skip(f"needs test_a7 ({s.failed or 'not run'})")
     old, since, learner_since = s.rejoin
     leader_log = s.ens.log_since(3, since)
