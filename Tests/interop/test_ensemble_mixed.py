@@ -12,7 +12,7 @@ in order as separate tests (a failed phase skips the later ones of its scenario)
      (followers frozen with SIGSTOP, then everything killed), the Apache pair elects without
      it, and the Apache leader syncs swzk by TRUNC (the lost node is gone everywhere).
   a7 the same with roles swapped: an Apache leader's lost proposal, swzk leads, TRUNC to Apache.
-  a7b (strict xfail) the swzk leader should take that learner on its first connection.
+  a7b the swzk leader takes that learner on its first connection (no 'ahead of the leader' drop once established).
   a8 kill -9 of the swzk leader, 600 writes, the Apache leader syncs swzk by SNAP.
 * B: swzk 1, 2 + Apache 3. b1 writes through every member of a fresh ensemble; b2 Apache leads
   two swzk followers (after a kill -9 of the swzk leader if swzk won the first election), DIFF
@@ -567,12 +567,6 @@ def test_a7_swzk_leader_trunc_to_apache(scen_a):
             f"\n{ens.logs([old])}")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "swzk's leader applies the 'learner is ahead of the leader' check of the epoch handshake "
-    "after its epoch is established; Apache 3.8's Leader.waitForEpochAck returns early once "
-    "electionFinished. The old leader rejoining with an uncommitted txn is dropped once "
-    "(Apache learner: 'Exception when following the leader java.io.EOFException'), re-elects, "
-    "and gets its TRUNC only on the second attempt (then its ACKEPOCH carries epoch -1)"))
 def test_a7b_swzk_leader_takes_an_ahead_learner_after_establishment(scen_a):
     """Reads the logs test_a7 left: the rejoining Apache member must be synced on its first
     connection, as an Apache leader would do."""

@@ -84,7 +84,10 @@ extension Leader {
             drop(id, reason: "ACKEPOCH before LEADERINFO", into: &actions)
             return
         }
-        if learnerEpoch != -1 {
+        // Only while the epoch is being agreed does a learner ahead of the leader stop it (ZooKeeper's
+        // `waitForEpochAck` returns at once after `electionFinished`): a member rejoining an
+        // established leader with a txn nobody committed is synced (by TRUNC), not bounced.
+        if learnerEpoch != -1, phase == .awaitingEpochAcks {
             if learnerEpoch > ownCurrentEpoch || (learnerEpoch == ownCurrentEpoch && lastLogged > startZxid) {
                 drop(id, reason: "server \(sid) is ahead of the leader (epoch \(learnerEpoch), zxid \(lastLogged))",
                      into: &actions)
