@@ -236,7 +236,8 @@ struct LeaderDriver {
     /// learner at `peerLast` in epoch last+2 and returns what that sent.
     func sync(history: [LoggedTxn], peerLast: Zxid, commitLogCount: Int = 500) -> [LeaderAction] {
         let last = history.last?.zxid ?? .zero
-        var d = LeaderDriver(settings: ZabSettings(commitLogCount: commitLogCount), acceptedEpoch: last.epoch + 1,
+        var d = LeaderDriver(settings: ZabSettings(commitLogCount: commitLogCount, diskDiffEnabled: false),
+                             acceptedEpoch: last.epoch + 1,
                              currentEpoch: last.epoch + 1, lastZxid: last, history: history)
         d.join(2, acceptedEpoch: peerLast.epoch)
         return d.ackEpoch(2, lastLogged: peerLast, currentEpoch: peerLast.epoch)
@@ -291,6 +292,27 @@ struct LeaderDriver {
         // The snapshot goes out before NEWLEADER.
         let newLeaderAt = try #require(out.firstIndex { if case .send(conn(2), _) = $0 { return true } else { return false } })
         #expect(snapshotAt < newLeaderAt)
+    }
+
+    @Test func peerOlderThanTheCommittedLogIsServedFromTheLogsOnDiskWhenTheyJoinUp() throws {
+        let history = (1...5).map { zabTxn(1, $0) }
+        var d = LeaderDriver(settings: ZabSettings(commitLogCount: 3), acceptedEpoch: 2, currentEpoch: 2,
+                             lastZxid: Zxid(epoch: 1, counter: 5), history: history)
+        d.join(2, acceptedEpoch: 1)
+        let asked = d.ackEpoch(2, lastLogged: Zxid(epoch: 1, counter: 1), currentEpoch: 1)
+        #expect(asked.contains(.readHistory(conn(2), after: Zxid(epoch: 1, counter: 1), through: Zxid(epoch: 1, counter: 3))))
+        #expect(asked.packets(to: conn(2)).isEmpty, "nothing is sent before the history is read")
+        let out = d.leader.historyRead(conn(2), txns: (1...3).map { zabTxn(1, $0) }, now: 0)
+        #expect(summary(out.packets(to: conn(2))) == ["diff 0x100000005", "proposal 0x100000002", "commit 0x100000002",
+                                                       "proposal 0x100000003", "commit 0x100000003",
+                                                       "proposal 0x100000004", "commit 0x100000004",
+                                                       "proposal 0x100000005", "commit 0x100000005", "newLeader 0x300000000"])
+        // Logs that cannot serve it (nil) give the snapshot instead.
+        var e = LeaderDriver(settings: ZabSettings(commitLogCount: 3), acceptedEpoch: 2, currentEpoch: 2,
+                             lastZxid: Zxid(epoch: 1, counter: 5), history: history)
+        e.join(2, acceptedEpoch: 1)
+        _ = e.ackEpoch(2, lastLogged: Zxid(epoch: 1, counter: 1), currentEpoch: 1)
+        #expect(e.leader.historyRead(conn(2), txns: nil, now: 0).contains(.sendSnapshot(conn(2))))
     }
 
     @Test func peerWhoseUncommittedTxnsCrossAnEpochBoundaryGetsASnapshot() {

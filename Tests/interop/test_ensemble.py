@@ -328,6 +328,28 @@ def test_follower_restarted_after_a_few_txns_syncs_by_diff(h):
     assert e.leader() == leader and e.mode(follower) == "follower"
 
 
+def test_follower_restarted_after_more_than_commit_log_count_txns_syncs_by_diff_from_the_logs(h):
+    # The txn logs serve a learner older than the committed log when they total no more than
+    # snapshotSizeFactor (at most 1) x the leader's newest snapshot, preallocation included, as
+    # in Apache. So: a tree of about 2 MB first, and a snapshot of it; small preallocation.
+    e, leader = started(h, 3, settings={"zookeeper.commitLogCount": "500", "zookeeper.snapshotSizeFactor": "1",
+                                        "preAllocSize": "4", "snapCount": "40"})
+    client = h.kazoo(e, e.ids)
+    client.ensure_path("/big")
+    for i in range(100):
+        client.create(f"/big/n{i:02d}", b"b" * 20_000)
+    version2 = e.members[leader].data_dir / "version-2"
+    E.wait_for(lambda: any(p.name.startswith("snapshot.") and not p.name.endswith(".tmp") and p.stat().st_size > 500_000
+                           for p in version2.iterdir()), 20, "a snapshot of the big tree on the leader")
+    follower, syncs = restart_after_missing(h, e, leader, 600, "LOGDIFF")
+    assert syncs[0].split(f"server {follower} by ")[1].startswith("DIFF"), syncs
+    assert int(syncs[0].rsplit(", ", 1)[1].split()[0]) >= 600, syncs
+    assert any("read the logs for a DIFF" in line for line in e.grep_logs(leader, "read the logs for a DIFF"))
+    tree = e.wait_same_trees(deadline_s=10)
+    assert sum(1 for p in tree if p.startswith("/LOGDIFF/")) == 600
+    assert e.mode(follower) == "follower"
+
+
 def test_commit_log_count_below_the_minimum_is_raised(tmp_path):
     conftest.require_swzk()
     e = E.Ensemble(tmp_path, 3, settings={"zookeeper.commitLogCount": "100"})

@@ -74,7 +74,7 @@ public enum TxnLogDiff {
     }
 
     /// A file's size on disk, nil when it cannot be read.
-    private static func fileSize(_ path: String) -> Int64? {
+    static func fileSize(_ path: String) -> Int64? {
         guard let fd = try? PosixFile.open(path, flags: O_RDONLY) else { return nil }
         defer { PosixFile.close(fd) }
         return (try? PosixFile.size(fd, path: path)).map(Int64.init)

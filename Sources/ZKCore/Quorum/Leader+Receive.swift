@@ -159,10 +159,60 @@ extension Leader {
     mutating func synchronize(_ id: LearnerConnectionID, now: Int64, into actions: inout [LeaderAction]) {
         guard let handle = learners[id] else { return }
         let peerLast = handle.peerLastZxid
+        let minCommitted = committedLog.first?.zxid ?? lastCommitted
+        // Older than the in-memory committed log: the on-disk logs may still serve a DIFF
+        // (`LearnerHandler.syncFollower`'s txn-log path); the driver reads them and answers
+        // `historyRead`.
+        if settings.diskDiffEnabled, peerLast < minCommitted, peerLast.counter != 0 {
+            learners[id]!.stage = .awaitingHistory
+            actions.append(.readHistory(id, after: peerLast, through: minCommitted))
+            return
+        }
+        send(syncPlan(peerLast: peerLast), to: id, now: now, into: &actions)
+    }
+
+    /// The txns the on-disk logs hold from the newest one at or below the learner's last zxid
+    /// (the anchor) up to the start of the committed log; nil when the logs cannot serve them.
+    public mutating func historyRead(_ id: LearnerConnectionID, txns: [LoggedTxn]?, now: Int64) -> [LeaderAction] {
+        guard let handle = learners[id], handle.stage == .awaitingHistory else { return [] }
+        var actions: [LeaderAction] = []
+        send(diskPlan(peerLast: handle.peerLastZxid, logged: txns), to: id, now: now, into: &actions)
+        checkInvariants()
+        return actions
+    }
+
+    /// DIFF or TRUNC from the logged txns joined to the committed log, or SNAP when they do not
+    /// join up: every step must be the next counter of an epoch or the first of a later one, and
+    /// the history must end at the last commit.
+    func diskPlan(peerLast: Zxid, logged: [LoggedTxn]?) -> SyncPlan {
+        guard let logged, let anchor = logged.first, anchor.zxid <= peerLast else { return .snap }
+        var history = Array(logged.dropFirst().filter { $0.zxid > peerLast })
+        let joined = history.last?.zxid ?? anchor.zxid
+        history += committedLog.filter { $0.zxid > joined }
+        var previous = anchor.zxid
+        for txn in history {
+            let next = txn.zxid.epoch == previous.epoch ? txn.zxid == previous.next()
+                                                        : txn.zxid.epoch > previous.epoch && txn.zxid.counter == 1
+            guard next else { return .snap }
+            previous = txn.zxid
+        }
+        guard previous == lastCommitted else { return .snap }
+        if anchor.zxid == peerLast { return .diff(history) }
+        // The learner logged txns this leader never had: cut them, unless the history goes on
+        // in a later epoch (ZooKeeper's `queueCommittedProposals` then falls back to SNAP).
+        if let first = history.first, first.zxid.epoch != peerLast.epoch { return .snap }
+        return .trunc(anchor.zxid, history)
+    }
+
+    /// Sends the sync of `plan`, the proposals still outstanding, and NEWLEADER.
+    private mutating func send(_ plan: SyncPlan, to id: LearnerConnectionID, now: Int64,
+                               into actions: inout [LeaderAction]) {
+        guard let handle = learners[id] else { return }
+        let peerLast = handle.peerLastZxid
         var packets: [QuorumPacket] = []
-        switch syncPlan(peerLast: peerLast) {
+        switch plan {
         case .diff(let history):
-            packets.append(ZabPacket.bare(.diff, zxid: committedLog.last?.zxid ?? lastCommitted))
+            packets.append(ZabPacket.bare(.diff, zxid: lastCommitted))
             packets += history.flatMap { [ZabPacket.proposal($0), ZabPacket.bare(.commit, zxid: $0.zxid)] }
             actions.append(.log(.info, "Synchronizing server \(handle.sid!) by DIFF from \(peerLast), \(history.count) txns"))
         case .trunc(let to, let history):

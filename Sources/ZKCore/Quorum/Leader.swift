@@ -20,6 +20,9 @@ public enum LeaderAction: Hashable, Sendable {
     case prepare(ForwardedRequest, from: ServerID)
     /// Sessions kept alive by a learner's clients.
     case touch([SessionTouch])
+    /// Read the logged txns from the newest at or below `after` through `through` (a DIFF for a
+    /// learner older than the committed log); answer with `historyRead` (nil: use SNAP).
+    case readHistory(LearnerConnectionID, after: Zxid, through: Zxid)
     /// A learner asks whether a session still lives; answer with `revalidated`.
     case revalidate(LearnerConnectionID, SessionID, timeoutMs: Int32)
     /// Leadership is over (lost quorum, timed out): go back to LOOKING.
@@ -52,6 +55,8 @@ public struct Leader {
         case awaitingAckEpoch
         /// ACKEPOCH seen; waiting until a quorum has sent theirs before syncing.
         case awaitingEpochQuorum
+        /// Waiting for the on-disk history a DIFF needs.
+        case awaitingHistory
         /// Synced and sent NEWLEADER; its ACK not yet seen.
         case awaitingNewLeaderAck
         /// ACKed NEWLEADER; UPTODATE sent once the leader was established.

@@ -63,6 +63,14 @@ extension QuorumPeer {
         return perform(actions, now: now)
     }
 
+    /// The logged history a `readHistory` asked for (nil: the logs cannot serve it).
+    public mutating func historyRead(_ id: LearnerConnectionID, txns: [LoggedTxn]?, now: CoreTime) -> [PeerAction] {
+        guard case .leading(var leader) = role else { return [] }
+        let actions = leader.historyRead(id, txns: txns, now: now.monotonicMs)
+        role = .leading(leader)
+        return perform(actions, now: now)
+    }
+
     /// A learner connection closed.
     public mutating func learnerClosed(_ id: LearnerConnectionID, now: CoreTime) -> [PeerAction] {
         guard case .leading(var leader) = role else { return [] }
@@ -146,6 +154,7 @@ extension QuorumPeer {
             case let .send(id, packets): out.append(.sendToLearner(id, packets))
             case .sendSnapshot(let id): out.append(.sendSnapshot(id))
             case let .close(id, reason): out.append(.closeLearner(id, reason: reason))
+            case let .readHistory(id, after, through): out.append(.readHistory(id, after: after, through: through))
             case .persistAcceptedEpoch(let epoch):
                 acceptedEpoch = epoch
                 out.append(.persistAcceptedEpoch(epoch))

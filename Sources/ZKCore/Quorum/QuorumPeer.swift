@@ -11,6 +11,9 @@ public enum PeerAction: Hashable, Sendable {
     /// Leader: SNAP (zxid = the tree's last applied zxid) and the serialized tree to a learner.
     case sendSnapshot(LearnerConnectionID)
     case closeLearner(LearnerConnectionID, reason: String)
+    /// Leader: read the logged txns from the newest at or below `after` through `through`, and
+    /// report them with `historyRead` (nil when the logs cannot serve them: the learner gets SNAP).
+    case readHistory(LearnerConnectionID, after: Zxid, through: Zxid)
     /// Open (true, on becoming leader) or close (false) the quorum port for learners; only a
     /// leader listens, so a learner dialling anyone else is refused and retries.
     case listenForLearners(Bool)

@@ -8,9 +8,14 @@ public struct ZabSettings: Sendable, Equatable {
     public var syncLimit: Int64
     /// Committed proposals the leader keeps in memory to sync learners by DIFF.
     public var commitLogCount: Int
+    /// Serve a learner older than the committed log from the on-disk logs
+    /// (`zookeeper.snapshotSizeFactor` ≥ 0); else it gets a SNAP.
+    public var diskDiffEnabled: Bool
 
-    public init(tickMs: Int64 = 2000, initLimit: Int64 = 10, syncLimit: Int64 = 5, commitLogCount: Int = 500) {
+    public init(tickMs: Int64 = 2000, initLimit: Int64 = 10, syncLimit: Int64 = 5, commitLogCount: Int = 500,
+                diskDiffEnabled: Bool = true) {
         self.tickMs = tickMs; self.initLimit = initLimit; self.syncLimit = syncLimit; self.commitLogCount = commitLogCount
+        self.diskDiffEnabled = diskDiffEnabled
     }
 
     /// How long discovery and sync may take (`initLimit × tickTime`).

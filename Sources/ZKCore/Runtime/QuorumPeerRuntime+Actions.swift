@@ -34,6 +34,8 @@ extension QuorumPeerRuntime {
         case let .closeLearner(id, reason):
             logger.info("closing learner connection \(id): \(reason)")
             learnerListener?.close(QuorumConnectionID(rawValue: id.rawValue))
+        case let .readHistory(id, after, through):
+            readHistory(id, after: after, through: through)
         case .listenForLearners(let on):
             on ? startListening() : stopListening()
         case .connectToLeader(let sid):
@@ -127,6 +129,21 @@ extension QuorumPeerRuntime {
                 }
             }
         }
+    }
+
+    /// Reads the logged txns a DIFF needs (ZooKeeper's txn-log sync within `snapshotSizeFactor`
+    /// of the newest snapshot's size), on the core loop: a learner that far behind is rare, and
+    /// the size limit bounds the read.
+    private func readHistory(_ id: LearnerConnectionID, after: Zxid, through: Zxid) {
+        let directory = setup.persistence.directory
+        let newest = (try? SnapshotDirectory(path: directory.snapDir).snapshots())?.first
+        let snapshotSize = newest.flatMap { TxnLogDiff.fileSize($0.path) } ?? 0
+        let txns = TxnLogDiff.txnsForDiff(logDir: directory.logDir, from: after, through: through,
+                                          snapshotSize: Int(snapshotSize), factor: setup.config.snapshotSizeFactor,
+                                          juteMaxBuffer: maxFrameBytes)
+        let outcome = txns.map { "\($0.count) txns" } ?? "they cannot serve it"
+        logger.info("read the logs for a DIFF after \(after) through \(through) (newest snapshot \(snapshotSize) bytes, snapshotSizeFactor \(setup.config.snapshotSizeFactor)): \(outcome)")
+        perform(peer.historyRead(id, txns: txns, now: SystemClock.now()))
     }
 
     private func sendSnapshot(to id: LearnerConnectionID) {

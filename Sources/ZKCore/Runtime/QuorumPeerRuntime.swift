@@ -19,7 +19,8 @@ public struct QuorumPeerSetup: Sendable {
         self.info = info
         self.myID = myID
         zab = ZabSettings(tickMs: config.tickTime.milliseconds, initLimit: Int64(config.initLimit ?? 10),
-                          syncLimit: Int64(config.syncLimit ?? 5), commitLogCount: config.commitLogCount)
+                          syncLimit: Int64(config.syncLimit ?? 5), commitLogCount: config.commitLogCount,
+                          diskDiffEnabled: config.snapshotSizeFactor >= 0)
         election = ElectionSettings(minNotificationIntervalMs: config.minNotificationInterval.milliseconds,
                                     maxNotificationIntervalMs: config.maxNotificationInterval.milliseconds)
         persistence = PersistenceSettings(config)

@@ -181,6 +181,18 @@ struct SimCluster {
             log("n\(i + 1) SNAP at \(core.tree.lastProcessedZxid) digest \(core.tree.digest)")
             sendToLearner(id, .packet(ZabPacket.bare(.snap, zxid: core.tree.lastProcessedZxid)))
             sendToLearner(id, .snapshot(SimDisk.serialize(core), core.tree.lastProcessedZxid))
+        case let .readHistory(id, after, through):
+            // As `TxnLogDiff.txnsForDiff` reads it: the newest logged txn at or below `after`, then
+            // every later one through `through`; nil when the log cannot serve it (and, as a
+            // stand-in for the size limit, now and then at random).
+            let logged = nodes[i].disk.log
+            var answer: [LoggedTxn]?
+            if random.next() % 5 != 0, let anchor = logged.last(where: { $0.zxid <= after }),
+               let last = logged.last, last.zxid >= through {
+                answer = [anchor] + logged.filter { $0.zxid > after && $0.zxid <= through }
+            }
+            log("n\(i + 1) reads its log for a DIFF after \(after): \(answer.map { "\($0.count) txns" } ?? "cannot")")
+            carry(nodes[i].peer!.historyRead(id, txns: answer, now: wall), node: i)
         case .listenForLearners(let on):
             nodes[i].listening = on
         case let .closeLearner(id, reason):
