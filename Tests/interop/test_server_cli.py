@@ -79,17 +79,40 @@ def test_bad_value_is_one_line_naming_file_line_and_key(tmp_path, lines, line_no
     assert f"{cfg}:{line_no}: {key}:" in errors[0]
 
 
-def test_unknown_key_is_a_warning_and_ensembles_are_refused(tmp_path):
+def test_an_ensemble_member_needs_its_myid_and_an_unknown_key_is_a_warning(tmp_path):
     cfg = tmp_path / "zoo.cfg"
     data = tmp_path / "data"
     data.mkdir()
-    (data / "myid").write_text("1\n")  # a valid ensemble member: myid, initLimit and syncLimit present
-    cfg.write_text(f"tickTime=2000\ndataDir={data}\nclientPort=2181\nnoSuchKey=1\ninitLimit=10\nsyncLimit=5\n"
-                   "server.1=127.0.0.1:2888:3888\nserver.2=127.0.0.2:2888:3888\n")
+    ports = [zkservers.free_port() for _ in range(5)]
+    cfg.write_text(f"tickTime=2000\ndataDir={data}\nclientPort={ports[0]}\nclientPortAddress=127.0.0.1\n"
+                   f"noSuchKey=1\ninitLimit=10\nsyncLimit=5\n"
+                   f"server.1=127.0.0.1:{ports[1]}:{ports[2]}\nserver.2=127.0.0.1:{ports[3]}:{ports[4]}\n")
+    # Without myid: one line naming the file, exit 2, nothing started.
     res = _run(["server", "-c", str(cfg)], tmp_path)
     assert res.returncode == 2
-    assert f"{cfg}:4: noSuchKey: unknown key" in res.stderr
-    assert "ensemble mode" in res.stderr.splitlines()[-1]
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{data}/myid: missing" in lines[0], res.stderr
+    # With it, the member starts and looks for a leader; the unknown key is only a warning.
+    (data / "myid").write_text("1\n")
+    proc = subprocess.Popen([str(zkservers.swzk_bin()), "server", "-c", str(cfg)], stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True, cwd=tmp_path)
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not any("New election" in line for line in seen):
+            line = proc.stderr.readline()
+            if not line:
+                break
+            seen.append(line)
+        assert any(f"{cfg}:5: noSuchKey: unknown key" in line for line in seen), "".join(seen)
+        assert any("New election. My id = 1" in line for line in seen), "".join(seen)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def test_missing_config_file(tmp_path):

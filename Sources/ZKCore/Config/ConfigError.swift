@@ -46,13 +46,6 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
         ConfigError.format(origin: origin, key: key, text: problem)
     }
 
-    /// The message the CLI prints when a config describes an ensemble, which swzk cannot run yet.
-    public static func ensembleNotSupported(file: String) -> ConfigError {
-        ConfigError(
-            origin: .file(file), key: nil,
-            problem: "ensemble mode (server.N lines for other servers) is not supported yet; remove them or run standalone")
-    }
-
     /// Renders `origin: key: text` on one line; arguments read `-D key: text`.
     static func format(origin: ConfigOrigin, key: String?, text: String) -> String {
         let flat = text.replacing("\r\n", with: " ").replacing("\n", with: " ").replacing("\r", with: " ")

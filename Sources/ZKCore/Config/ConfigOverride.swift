@@ -45,11 +45,4 @@ public struct ParsedServerConfig: Sendable, Equatable {
 
     public var mode: DeploymentMode { config.mode }
 
-    /// The configuration if it runs standalone, else the one-line error the CLI prints:
-    /// `zoo.cfg: ensemble mode (server.N lines for other servers) is not supported yet; remove them or run standalone`.
-    /// TODO: drop once the Quorum machines exist; ensembles are refused until then.
-    public func requireStandalone() throws(ConfigError) -> ServerConfig {
-        guard config.mode == .standalone else { throw ConfigError.ensembleNotSupported(file: source) }
-        return config
-    }
 }
