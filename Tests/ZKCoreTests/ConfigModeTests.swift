@@ -21,7 +21,7 @@ import Testing
     @Test func noServerLinesIsStandalone() throws {
         let parsed = try parse("dataDir=/d\nclientPort=2181\n")
         #expect(parsed.mode == .standalone)
-        #expect(try parsed.requireStandalone() == parsed.config)
+        #expect(parsed.config.quorumVerifier.votingMembers.isEmpty)
     }
 
     @Test func onlyOwnServerLineIsStandalone() throws {
@@ -49,12 +49,13 @@ import Testing
         #expect(try parse(text, myid: ServerID(1)).config.mode == .ensemble)
     }
 
-    @Test func severalServersAreRefusedWithOneLine() throws {
+    @Test func severalServersAreAnEnsembleOfVoters() throws {
         let parsed = try parse(ensemble, myid: ServerID(1))
         #expect(parsed.mode == .ensemble)
-        #expect(throws: ConfigError.ensembleNotSupported(file: "zoo.cfg")) { try parsed.requireStandalone() }
-        #expect(ConfigError.ensembleNotSupported(file: "conf/zoo.cfg").description
-            == "conf/zoo.cfg: ensemble mode (server.N lines for other servers) is not supported yet; remove them or run standalone")
+        #expect(parsed.config.ownServer?.id == ServerID(1))
+        #expect(parsed.config.quorumVerifier.votingMembers == [ServerID(1), ServerID(2), ServerID(3)])
+        #expect(parsed.config.quorumVerifier.containsQuorum([ServerID(1), ServerID(3)]))
+        #expect(!parsed.config.quorumVerifier.containsQuorum([ServerID(2)]))
     }
 
     @Test func serverListDecidesPeerType() throws {
@@ -87,12 +88,11 @@ import Testing
             #expect(loaded.mode == .standalone)
             #expect(loaded.config.snapCount == 10)
             #expect(loaded.config.clientEndpoint == HostPort(host: "0.0.0.0", port: 2181))
-            // A myid naming no server.N line is refused while loading (it used to load as an
-            // ensemble, which requireStandalone then refused).
+            // A myid naming no server.N line is refused while loading.
             try "6\n".write(toFile: dir + "/myid", atomically: true, encoding: .utf8)
             #expect(throws: ConfigError(origin: .line(file: dir + "/myid", line: 1), key: nil,
                                         problem: "server id 6 has no server.6 line in \(cfg) (servers: 5)")) {
-                try ServerConfig.load(path: cfg).requireStandalone()
+                _ = try ServerConfig.load(path: cfg)
             }
         }
     }
