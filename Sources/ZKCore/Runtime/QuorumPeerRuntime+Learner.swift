@@ -169,25 +169,8 @@ extension QuorumPeerRuntime {
             logger.warning("Too busy to snap, skipping")
             return
         }
-        let persistence = setup.persistence
-        let writer = SnapshotWriter(tree: peer.core.tree, sessions: peer.core.liveSessions,
-                                    digestEnabled: persistence.digestEnabled)
-        let sink: SnapshotFileSink
-        do {
-            sink = try SnapshotFileSink(directory: persistence.directory.snapDir, zxid: writer.zxid,
-                                        compression: persistence.compression)
-        } catch {
-            logger.error("cannot start a snapshot: \(error)")
-            return
-        }
-        snapshotRunning = true
-        let snapshot = BackgroundSnapshot(writer: writer, sink: sink, queue: backgroundQueue, loop: coreLoop,
-                                          sync: persistence.forceSync) { [self] result in
-            coreLoop.execute { [self] in
-                snapshotRunning = false
-                if case .failure(let error) = result { logger.error("snapshot failed: \(error)") }
-            }
-        }
-        snapshot.step()
+        snapshotRunning = BackgroundSnapshot.start(
+            tree: peer.core.tree, sessions: peer.core.liveSessions, persistence: setup.persistence,
+            queue: backgroundQueue, loop: coreLoop, logger: logger) { [self] in snapshotRunning = false }
     }
 }

@@ -221,18 +221,7 @@ public final class QuorumPeerRuntime: ClientConnectionOwner, @unchecked Sendable
             let messages = outgoing[id] ?? []
             let closing = closes.contains(id)
             if closing { clientChannels[id] = nil }
-            channel.eventLoop.execute {
-                guard !messages.isEmpty else {
-                    if closing { channel.close(promise: nil) }
-                    return
-                }
-                var writer = JuteWriter(capacity: 128 * messages.count)
-                for message in messages { message.encodeFrame(into: &writer) }
-                var buffer = channel.allocator.buffer(capacity: writer.count)
-                buffer.writeBytes(writer.bytes)
-                let written = channel.writeAndFlush(buffer)
-                if closing { written.whenComplete { _ in channel.close(promise: nil) } }
-            }
+            OutboundMessage.deliver(messages, closing: closing, on: channel)
         }
     }
 

@@ -200,19 +200,7 @@ public final class ServerRuntime: ClientConnectionOwner, @unchecked Sendable {
                 channels[id] = nil
                 logger.debug("closing connection", metadata: ["connection": "\(id)", "reason": "\(closeReason)"])
             }
-            let deliver: @Sendable () -> Void = {
-                guard !messages.isEmpty else {
-                    if closeReason != nil { channel.close(promise: nil) }
-                    return
-                }
-                var writer = JuteWriter(capacity: 128 * messages.count)
-                for message in messages { message.encodeFrame(into: &writer) }
-                var buffer = channel.allocator.buffer(capacity: writer.count)
-                buffer.writeBytes(writer.bytes)
-                let written = channel.writeAndFlush(buffer)
-                if closeReason != nil { written.whenComplete { _ in channel.close(promise: nil) } }
-            }
-            if channel.eventLoop.inEventLoop { deliver() } else { channel.eventLoop.execute(deliver) }
+            OutboundMessage.deliver(messages, closing: closeReason != nil, on: channel)
         }
         if !persists.isEmpty {
             // A lone write on an idle store is synced right here: that saves two thread hops,
@@ -252,31 +240,9 @@ public final class ServerRuntime: ClientConnectionOwner, @unchecked Sendable {
             logger.warning("Too busy to snap, skipping")
             return
         }
-        let writer = SnapshotWriter(tree: core.tree, sessions: core.liveSessions, digestEnabled: persistence.digestEnabled)
-        let sink: SnapshotFileSink
-        do {
-            sink = try SnapshotFileSink(directory: persistence.directory.snapDir, zxid: writer.zxid,
-                                        compression: persistence.compression)
-        } catch {
-            logger.error("cannot start a snapshot: \(error)")
-            return
-        }
-        snapshotRunning = true
-        let started = SystemClock.monotonicNanos()
-        let snapshot = BackgroundSnapshot(writer: writer, sink: sink, queue: backgroundQueue, loop: coreLoop,
-                                          sync: persistence.forceSync) { [self] result in
-            coreLoop.execute { [self] in
-                snapshotRunning = false
-                switch result {
-                case .success(let path):
-                    let ms = (SystemClock.monotonicNanos() - started) / 1_000_000
-                    logger.info("snapshot \(path) written in \(ms) ms")
-                case .failure(let error):
-                    logger.error("snapshot failed: \(error)")
-                }
-            }
-        }
-        snapshot.step()
+        snapshotRunning = BackgroundSnapshot.start(
+            tree: core.tree, sessions: core.liveSessions, persistence: persistence, queue: backgroundQueue,
+            loop: coreLoop, logger: logger) { [self] in snapshotRunning = false }
     }
 
     /// Autopurge: keeps the newest snapshots and the logs they need (runs on the background queue).

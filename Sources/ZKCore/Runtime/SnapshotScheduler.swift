@@ -1,4 +1,5 @@
 import Dispatch
+import Logging
 import NIOCore
 
 /// When and where the running server writes snapshots and purges old files.
@@ -110,5 +111,60 @@ final class BackgroundSnapshot: @unchecked Sendable {
         }
         let spent = SystemClock.monotonicNanos() - started
         loop.scheduleTask(in: .nanoseconds(Int64(min(spent * Self.idleFactor, 50_000_000)))) { self.step() }
+    }
+}
+
+extension BackgroundSnapshot {
+    /// Starts a fuzzy snapshot of `tree` into a new snapshot file, the way both runtimes take
+    /// them; `finished` runs on `loop` when it is written (or failed, which is logged). Returns
+    /// false, having logged why, when the file cannot be created.
+    static func start(tree: DataTree, sessions: [(id: SessionID, timeoutMs: Int32)], persistence: PersistenceSettings,
+                      queue: DispatchQueue, loop: any EventLoop, logger: Logger,
+                      finished: @escaping @Sendable () -> Void) -> Bool {
+        let writer = SnapshotWriter(tree: tree, sessions: sessions, digestEnabled: persistence.digestEnabled)
+        let sink: SnapshotFileSink
+        do {
+            sink = try SnapshotFileSink(directory: persistence.directory.snapDir, zxid: writer.zxid,
+                                        compression: persistence.compression)
+        } catch {
+            logger.error("cannot start a snapshot: \(error)")
+            return false
+        }
+        let started = SystemClock.monotonicNanos()
+        let snapshot = BackgroundSnapshot(writer: writer, sink: sink, queue: queue, loop: loop,
+                                          sync: persistence.forceSync) { result in
+            loop.execute {
+                switch result {
+                case .success(let path):
+                    let ms = (SystemClock.monotonicNanos() - started) / 1_000_000
+                    logger.info("snapshot \(path) written in \(ms) ms")
+                case .failure(let error):
+                    logger.error("snapshot failed: \(error)")
+                }
+                finished()
+            }
+        }
+        snapshot.step()
+        return true
+    }
+}
+
+extension OutboundMessage {
+    /// Writes `messages` to a client channel as frames with one flush, then closes the channel
+    /// when `closing`; on the channel's own loop, at once when already there (both runtimes).
+    static func deliver(_ messages: [OutboundMessage], closing: Bool, on channel: any Channel) {
+        let deliver: @Sendable () -> Void = {
+            guard !messages.isEmpty else {
+                if closing { channel.close(promise: nil) }
+                return
+            }
+            var writer = JuteWriter(capacity: 128 * messages.count)
+            for message in messages { message.encodeFrame(into: &writer) }
+            var buffer = channel.allocator.buffer(capacity: writer.count)
+            buffer.writeBytes(writer.bytes)
+            let written = channel.writeAndFlush(buffer)
+            if closing { written.whenComplete { _ in channel.close(promise: nil) } }
+        }
+        if channel.eventLoop.inEventLoop { deliver() } else { channel.eventLoop.execute(deliver) }
     }
 }
