@@ -3,21 +3,50 @@ import NIOCore
 
 /// Carrying out a member's actions: the peer sockets, the log, snapshots and epoch files.
 extension QuorumPeerRuntime {
-    /// Carries out actions in order (core loop). Client messages are grouped per connection.
-    func perform(_ actions: [PeerAction]) {
+    /// What one `perform` gathers before writing: the txns for one log append, the packets for
+    /// each peer (one write and flush each), the client messages (grouped per connection).
+    struct Outbox {
         var client: [CoreAction] = []
+        var persists: [LoggedTxn] = []
+        var toLearners: [LearnerConnectionID: [QuorumPacket]] = [:]
+        var learnerOrder: [LearnerConnectionID] = []
+        var toLeader: [QuorumPacket] = []
+    }
+
+    /// Carries out actions (core loop). Log appends, packets to each peer and client messages are
+    /// gathered and written once per call, as the standalone runtime batches a read burst; any
+    /// other action first writes what was gathered, since it may depend on it (a snapshot after
+    /// its SNAP packet, a close after the last packets, a reload after the log append).
+    func perform(_ actions: [PeerAction]) {
+        var outbox = Outbox()
         for action in actions {
-            if case .client(let core) = action {
-                client.append(core)
-                continue
+            switch action {
+            case .client(let core):
+                outbox.client.append(core)
+            case .persist(let txns):
+                outbox.persists += txns
+            case let .sendToLearner(id, packets):
+                if outbox.toLearners[id] == nil { outbox.learnerOrder.append(id) }
+                outbox.toLearners[id, default: []] += packets
+            case .sendToLeader(let packets):
+                outbox.toLeader += packets
+            default:
+                flush(&outbox)
+                performOne(action)
             }
-            if !client.isEmpty {
-                deliverClientActions(client)
-                client.removeAll()
-            }
-            performOne(action)
         }
-        if !client.isEmpty { deliverClientActions(client) }
+        flush(&outbox)
+    }
+
+    /// Writes what `perform` gathered.
+    private func flush(_ outbox: inout Outbox) {
+        if !outbox.persists.isEmpty { persist(outbox.persists) }
+        for id in outbox.learnerOrder {
+            learnerListener?.send(QuorumConnectionID(rawValue: id.rawValue), outbox.toLearners[id] ?? [])
+        }
+        if !outbox.toLeader.isEmpty, let id = leaderConnection { connector?.send(id, outbox.toLeader) }
+        if !outbox.client.isEmpty { deliverClientActions(outbox.client) }
+        outbox = Outbox()
     }
 
     private func performOne(_ action: PeerAction) {
