@@ -146,6 +146,18 @@ extension QuorumPeer {
         return out
     }
 
+    /// Remembers the accepted epoch a role machine writes and passes the write to the driver.
+    mutating func recordAcceptedEpoch(_ epoch: Int32) -> PeerAction {
+        acceptedEpoch = epoch
+        return .persistAcceptedEpoch(epoch)
+    }
+
+    /// Remembers the current epoch a role machine writes and passes the write to the driver.
+    mutating func recordCurrentEpoch(_ epoch: Int32) -> PeerAction {
+        currentEpoch = epoch
+        return .persistCurrentEpoch(epoch)
+    }
+
     /// Carries out a leader's actions.
     mutating func perform(_ actions: [LeaderAction], now: CoreTime) -> [PeerAction] {
         var out: [PeerAction] = []
@@ -156,11 +168,9 @@ extension QuorumPeer {
             case let .close(id, reason): out.append(.closeLearner(id, reason: reason))
             case let .readHistory(id, after, through): out.append(.readHistory(id, after: after, through: through))
             case .persistAcceptedEpoch(let epoch):
-                acceptedEpoch = epoch
-                out.append(.persistAcceptedEpoch(epoch))
+                out.append(recordAcceptedEpoch(epoch))
             case .persistCurrentEpoch(let epoch):
-                currentEpoch = epoch
-                out.append(.persistCurrentEpoch(epoch))
+                out.append(recordCurrentEpoch(epoch))
             case .commit(let zxid):
                 out += route(core.commitThrough(zxid, now: now), now: now)
             case .established(let epoch):
@@ -201,11 +211,9 @@ extension QuorumPeer {
             case .receiveSnapshot(let zxid): out.append(.receiveSnapshot(zxid: zxid))
             case .writeSnapshot: out.append(.writeSnapshot)
             case .persistAcceptedEpoch(let epoch):
-                acceptedEpoch = epoch
-                out.append(.persistAcceptedEpoch(epoch))
+                out.append(recordAcceptedEpoch(epoch))
             case .persistCurrentEpoch(let epoch):
-                currentEpoch = epoch
-                out.append(.persistCurrentEpoch(epoch))
+                out.append(recordCurrentEpoch(epoch))
             case .apply(let txns):
                 out += route(core.applyCommitted(txns, now: now), now: now)
             case .startServing(let epoch):
