@@ -350,6 +350,35 @@ def test_follower_restarted_after_more_than_commit_log_count_txns_syncs_by_diff_
     assert e.mode(follower) == "follower"
 
 
+def test_four_letter_words_of_live_members_show_their_roles(h):
+    # 3 voters + 1 observer: what srvr, mntr and conf say on each live member.
+    e, leader = started(h, 3, observers=1)
+    observer = max(e.ids)
+    followers = [s for s in e.ids if s not in (leader, observer)]
+
+    def mntr(sid: int) -> dict[str, str]:
+        return dict(line.split("\t", 1) for line in e.members[sid].word("mntr").splitlines() if "\t" in line)
+
+    E.wait_for(lambda: mntr(leader).get("zk_synced_followers") == "2", 10, "the leader counts two synced followers")
+    lead = mntr(leader)
+    assert lead["zk_server_state"] == "leader"
+    assert lead["zk_peer_state"] == "leading - broadcast"
+    assert lead["zk_quorum_size"] == "3"
+    assert lead["zk_learners"] == "3"
+    assert lead["zk_synced_observers"] == "1"
+    assert lead["zk_pending_syncs"] == "0"
+    for sid in followers:
+        assert mntr(sid)["zk_server_state"] == "follower"
+        assert mntr(sid)["zk_peer_state"] == "following - broadcast"
+        assert "zk_synced_followers" not in mntr(sid)
+    assert mntr(observer)["zk_server_state"] == "observer"
+    srvr = e.members[leader].word("srvr")
+    assert "Mode: leader" in srvr and "Proposal sizes last/min/max:" in srvr
+    conf = e.members[followers[0]].word("conf")
+    assert f"serverId={followers[0]}" in conf and "membership: " in conf
+    assert f"server.{observer}=" in conf and ":observer" in conf and "version=0" in conf
+
+
 def test_commit_log_count_below_the_minimum_is_raised(tmp_path):
     conftest.require_swzk()
     e = E.Ensemble(tmp_path, 3, settings={"zookeeper.commitLogCount": "100"})
