@@ -73,4 +73,25 @@ import Testing
                                             now: now))
         #expect(local.map(\.header.type) == [.create])
     }
+
+    @Test func aLeaderThatDoesNotServeClosesClientsAfterTheirHandshake() {
+        var settings = ServerSettings(tickMs: 2000)
+        settings.serverID = ServerID(1)
+        settings.leaderServes = false
+        var core = ServerCore(settings: settings, tree: DataTree(), now: now)
+        core.becomeLeader(epoch: 1)
+        let request = ConnectRequest(lastZxidSeen: 0, timeOut: 10_000, sessionId: 0,
+                                     passwd: Array(repeating: 0, count: 16), readOnly: false)
+        let actions = core.received([.opened(ConnectionID(3), address: "127.0.0.1", port: 4000),
+                                     .connect(ConnectionID(3), request)], now: now)
+        #expect(actions.contains { if case .close(ConnectionID(3), _) = $0 { return true } else { return false } })
+        #expect(persisted(actions).isEmpty, "no session is created")
+        // It still prepares what learners forward.
+        var w = JuteWriter()
+        w.writeInt(10_000)
+        let txns = persisted(core.prepareForwarded(
+            ForwardedRequest(session: session, cxid: 0, type: .createSession, body: w.bytes, authInfo: nil),
+            from: ServerID(2), now: now))
+        #expect(txns.map(\.header.type) == [.createSession])
+    }
 }

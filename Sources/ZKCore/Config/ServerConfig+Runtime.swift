@@ -19,6 +19,7 @@ extension ServerSettings {
         containerCheckIntervalMs = config.containerCheckInterval.milliseconds
         containerMaxPerMinute = config.containerMaxPerMinute
         containerMaxNeverUsedIntervalMs = config.containerMaxNeverUsedInterval.milliseconds
+        leaderServes = config.leaderServes
     }
 }
 

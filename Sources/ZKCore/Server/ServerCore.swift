@@ -189,9 +189,10 @@ public struct ServerCore {
         connection.packetsReceived += 1
         statistics.packetsReceived += 1
         connection.clientSentReadOnly = request.readOnly
-        if role == .notServing {
+        if role == .notServing || (role == .leader && !settings.leaderServes) {
             connections[id] = connection
-            dropConnection(id, reason: "this server is not serving requests (no leader)", into: &actions)
+            dropConnection(id, reason: role == .leader ? "the leader does not serve clients (leaderServes=false)"
+                                                       : "this server is not serving requests (no leader)", into: &actions)
             return
         }
         if request.lastZxidSeen > tree.lastProcessedZxid.rawValue {

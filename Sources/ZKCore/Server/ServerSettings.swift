@@ -34,6 +34,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var containerMaxPerMinute = Limits.containerMaxPerMinuteDefault
     /// Also reap never-used empty containers older than this (0 = never).
     public var containerMaxNeverUsedIntervalMs: Int64 = 0
+    /// `leaderServes`: an ensemble's leader accepts client connections; when false it only
+    /// coordinates, and clients are closed after their handshake as on a member without a leader.
+    public var leaderServes = true
 
     public init() {}
 
