@@ -198,17 +198,13 @@ public final class QuorumPeerRuntime: ClientConnectionOwner, @unchecked Sendable
 
     /// Sends client messages (grouped per connection) and closes.
     func deliverClientActions(_ actions: [CoreAction]) {
-        var outgoing: [ConnectionID: [OutboundMessage]] = [:]
-        var order: [ConnectionID] = []
-        var closes: Set<ConnectionID> = []
+        var outbox = ClientOutbox()
         for action in actions {
             switch action {
             case let .send(id, message):
-                if outgoing[id] == nil { order.append(id); outgoing[id] = [] }
-                outgoing[id]!.append(message)
+                outbox.send(message, to: id)
             case let .close(id, reason):
-                if outgoing[id] == nil { order.append(id); outgoing[id] = [] }
-                closes.insert(id)
+                outbox.close(id, reason: reason)
                 logger.debug("closing client connection", metadata: ["connection": "\(id)", "reason": "\(reason)"])
             case let .log(level, message):
                 log(level, message)
@@ -216,12 +212,11 @@ public final class QuorumPeerRuntime: ClientConnectionOwner, @unchecked Sendable
                 break
             }
         }
-        for id in order {
+        for id in outbox.order {
             guard let channel = clientChannels[id] else { continue }
-            let messages = outgoing[id] ?? []
-            let closing = closes.contains(id)
+            let closing = outbox.closeReason(for: id) != nil
             if closing { clientChannels[id] = nil }
-            OutboundMessage.deliver(messages, closing: closing, on: channel)
+            OutboundMessage.deliver(outbox.messages(for: id), closing: closing, on: channel)
         }
     }
 

@@ -169,18 +169,14 @@ public final class ServerRuntime: ClientConnectionOwner, @unchecked Sendable {
 
     private func perform(_ actions: [CoreAction]) {
         guard !actions.isEmpty else { return }
-        var outgoing: [ConnectionID: [OutboundMessage]] = [:]
-        var order: [ConnectionID] = []
-        var closes: [ConnectionID: String] = [:]
+        var outbox = ClientOutbox()
         var persists: [LoggedTxn] = []
         for action in actions {
             switch action {
             case let .send(id, message):
-                if outgoing[id] == nil { order.append(id); outgoing[id] = [] }
-                outgoing[id]!.append(message)
+                outbox.send(message, to: id)
             case let .close(id, reason):
-                if outgoing[id] == nil { order.append(id); outgoing[id] = [] }
-                closes[id] = reason
+                outbox.close(id, reason: reason)
             case let .persist(txns):
                 persists.append(contentsOf: txns)
             case let .throttle(on):
@@ -192,10 +188,10 @@ public final class ServerRuntime: ClientConnectionOwner, @unchecked Sendable {
                 logger.error("standalone runtime got an ensemble action: \(action)")
             }
         }
-        for id in order {
+        for id in outbox.order {
             guard let channel = channels[id] else { continue }
-            let messages = outgoing[id] ?? []
-            let closeReason = closes[id]
+            let messages = outbox.messages(for: id)
+            let closeReason = outbox.closeReason(for: id)
             if let closeReason {
                 channels[id] = nil
                 logger.debug("closing connection", metadata: ["connection": "\(id)", "reason": "\(closeReason)"])

@@ -148,23 +148,3 @@ extension BackgroundSnapshot {
         return true
     }
 }
-
-extension OutboundMessage {
-    /// Writes `messages` to a client channel as frames with one flush, then closes the channel
-    /// when `closing`; on the channel's own loop, at once when already there (both runtimes).
-    static func deliver(_ messages: [OutboundMessage], closing: Bool, on channel: any Channel) {
-        let deliver: @Sendable () -> Void = {
-            guard !messages.isEmpty else {
-                if closing { channel.close(promise: nil) }
-                return
-            }
-            var writer = JuteWriter(capacity: 128 * messages.count)
-            for message in messages { message.encodeFrame(into: &writer) }
-            var buffer = channel.allocator.buffer(capacity: writer.count)
-            buffer.writeBytes(writer.bytes)
-            let written = channel.writeAndFlush(buffer)
-            if closing { written.whenComplete { _ in channel.close(promise: nil) } }
-        }
-        if channel.eventLoop.inEventLoop { deliver() } else { channel.eventLoop.execute(deliver) }
-    }
-}
