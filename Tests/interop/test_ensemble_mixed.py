@@ -76,9 +76,20 @@ def _ports_free(base: int) -> bool:
     return True
 
 
+def _ephemeral_low() -> int:
+    """The kernel's first ephemeral port: outgoing connections take source ports from there on."""
+    try:
+        return int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def _free_base() -> int:
+    # Below the ephemeral range: a port chosen there can be taken by some connection's source
+    # port between this check and the server's bind (it happened: Apache's election port).
+    top = max(_ephemeral_low(), 11000) - 30
     for _ in range(200):
-        base = random.randrange(20000, 60000, 30)
+        base = random.randrange(10000, top, 30)
         if _ports_free(base):
             return base
     raise RuntimeError("no free port range found")
