@@ -712,6 +712,33 @@ struct LeaderDriver {
         #expect(out.closed == [conn(2)])
     }
 
+    @Test func proposalsSentBeforeTheNewLeaderAckAreNotTimedBySyncLimit() {
+        // Learner 3 joins an established epoch; it is still syncing (a long SNAP stream, say)
+        // when proposals go out: initLimit bounds it then, not syncLimit (ZooKeeper starts its
+        // SyncLimitCheck at the NEWLEADER ACK).
+        var d = LeaderDriver(verifier: zabVerifier(voters: 5))
+        d.establish([2, 4])
+        d.now = 1000
+        d.join(3)
+        d.ackEpoch(3)
+        _ = d.leader.proposed([zabTxn(1, 1)], now: 1000)
+        d.ack(2, Zxid(epoch: 1, counter: 1))
+        d.ack(4, Zxid(epoch: 1, counter: 1))
+        d.now = 11_500
+        d.send(2, ZabPacket.pingReply(zxid: .zero, touched: []))
+        d.send(4, ZabPacket.pingReply(zxid: .zero, touched: []))
+        d.ack(3, Zxid(epoch: 1, counter: 0))
+        #expect(d.tick(at: 12_000).closed.isEmpty, "the proposal was sent before learner 3's NEWLEADER ACK")
+        // Proposals sent after it are timed.
+        _ = d.leader.proposed([zabTxn(1, 2)], now: 12_000)
+        d.now = 21_000
+        for sid: Int64 in [2, 3, 4] { d.send(sid, ZabPacket.pingReply(zxid: .zero, touched: [])) }
+        d.ack(2, Zxid(epoch: 1, counter: 2))
+        d.ack(4, Zxid(epoch: 1, counter: 2))
+        #expect(d.tick(at: 22_000).closed.isEmpty)
+        #expect(d.tick(at: 22_001).closed == [conn(3)])
+    }
+
     @Test func leaderQuitsWhenItsSyncedVotersAreNoLongerAQuorum() {
         var d = LeaderDriver()
         d.establish([2, 3])

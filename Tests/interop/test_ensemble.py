@@ -318,6 +318,58 @@ def test_follower_restarted_after_more_than_commit_log_count_txns_syncs_by_snap(
     assert e.mode(follower) == "follower"
 
 
+def test_snap_streamed_while_writes_go_on_converges_without_digest_mismatches(h):
+    # The leader streams a SNAP in chunks between its other work, so the tree changes under the
+    # stream (fuzzy, as Apache's); packets for the learner wait behind it. The learner must end
+    # equal to the others, and no member may count a digest mismatch once it has caught up.
+    # syncLimit 4 s: as in Apache, the learner is silent from its NEWLEADER ACK until it has
+    # worked through every packet held behind the stream (thousands here, in a debug build).
+    e, leader = started(h, 3, settings={"zookeeper.commitLogCount": "500", "syncLimit": "20"})
+    client = h.kazoo(e, e.ids)
+    client.ensure_path("/fz")
+    for start in range(0, 20_000, 500):  # 500 in flight at a time: debug builds are slow
+        for r in [client.create_async(f"/fz/n{i:05d}", b"v" * 20) for i in range(start, start + 500)]:
+            r.get(timeout=60)
+    follower = next(s for s in e.ids if s != leader)
+    others = [s for s in e.ids if s != follower]
+    writer = h.kazoo(e, others)
+    e.kill9(follower)
+    for r in [writer.create_async(f"/fz/m{i:04d}", b"m") for i in range(600)]:
+        r.get(timeout=30)
+    stop = threading.Event()
+    done = []
+
+    def keep_writing():
+        i = 0
+        while not stop.is_set():
+            batch = [writer.set_async(f"/fz/n{(i + k) * 7 % 20_000:05d}", b"w%d" % (i + k)) for k in range(50)]
+            batch += [writer.create_async(f"/fz/w{i + k:06d}", b"w") for k in range(0, 50, 5)]
+            for r in batch:
+                r.get(timeout=30)
+            i += 50
+            done.append(i)
+
+    thread = threading.Thread(target=keep_writing, daemon=True)
+    thread.start()
+    try:
+        E.wait_for(lambda: len(done) >= 2, 20, "writes under way")
+        e.restart(follower)
+        e.wait_serving([follower], deadline_s=30)
+        E.wait_for(lambda: e.grep_logs(leader, rf"sent the snapshot to learner"), 20, "the SNAP stream ends")
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    sent = e.grep_logs(leader, r"sent the snapshot to learner")
+    print(sent[-1])
+    assert e.grep_logs(leader, rf"Synchronizing server {follower} by SNAP"), "the follower was not synced by SNAP"
+    tree = e.wait_same_trees(deadline_s=20)
+    assert sum(1 for p in tree if p.startswith("/fz/n")) == 20_000
+    for sid in e.ids:
+        mntr = e[sid].word("mntr")
+        assert "zk_digest_mismatches_count\t0" in mntr, f"member {sid}: " + next(
+            (line for line in mntr.splitlines() if "digest_mismatches" in line), "no digest_mismatches line")
+
+
 def test_follower_restarted_after_a_few_txns_syncs_by_diff(h):
     e, leader = started(h, 3, settings={"zookeeper.commitLogCount": "500"})
     follower, syncs = restart_after_missing(h, e, leader, 5, "DIFF")

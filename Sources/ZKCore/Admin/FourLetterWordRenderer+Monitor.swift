@@ -48,6 +48,7 @@ extension FourLetterWordRenderer {
             "connection_rejected": report.connectionRejected,
             "throttled_ops": report.throttledOps,
             "sessionless_connections_expired": report.sessionlessConnectionsExpired,
+            "digest_mismatches_count": report.digestMismatches,
         ]
         for name in monitorCounterOrder {
             lines.append((name, .integer(knownCounters[name] ?? 0)))

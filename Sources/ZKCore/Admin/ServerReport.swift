@@ -97,6 +97,7 @@ public struct ServerReport: Sendable, Equatable {
     public var authFailedCount: Int64 = 0
     public var throttledOps: Int64 = 0
     public var sessionlessConnectionsExpired: Int64 = 0
+    public var digestMismatches: Int64 = 0
     /// Recorded tree digests (`hash`): zxid and digest, oldest first.
     public var digestHistory: [(zxid: Zxid, digest: UInt64)] = []
     public var openFileDescriptorCount: Int = 0

@@ -231,7 +231,6 @@ extension Leader {
         if !handle.observer {
             for proposal in outstanding {
                 tail.append(ZabPacket.proposal(proposal.txn))
-                learners[id]!.unacked.append((proposal.txn.zxid, now))
             }
         }
         tail.append(ZabPacket.newLeader(epoch: epoch, configText: verifier.configText))

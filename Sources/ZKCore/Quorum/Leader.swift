@@ -72,7 +72,9 @@ public struct Leader {
         var peerLastZxid = Zxid.zero
         /// Packets must arrive before this time.
         var deadlineMs: Int64
-        /// Proposals sent and not ACKed yet, with the time sent (participants after NEWLEADER).
+        /// Proposals sent and not ACKed yet, with the time sent: only those sent once the learner
+        /// ACKed NEWLEADER (ZooKeeper's `SyncLimitCheck` starts then; until then initLimit bounds
+        /// the sync, and a learner behind a long SNAP stream has thousands of packets to catch up on).
         var unacked = Deque<(zxid: Zxid, sentMs: Int64)>()
     }
 
@@ -216,7 +218,7 @@ public struct Leader {
             let packet = ZabPacket.proposal(txn)
             for id in learners.keys.sorted() where !learners[id]!.observer
                 && (learners[id]!.stage == .awaitingNewLeaderAck || learners[id]!.stage == .forwarding) {
-                learners[id]!.unacked.append((txn.zxid, now))
+                if learners[id]!.stage == .forwarding { learners[id]!.unacked.append((txn.zxid, now)) }
                 actions.append(.send(id, [packet]))
             }
         }

@@ -107,6 +107,7 @@ extension QuorumPeer {
     public mutating func snapshotReceived(_ recovered: RecoveredState, now: CoreTime) -> [PeerAction] {
         guard case .following(var learner, let leaderID) = role else { return [] }
         replaceCore(with: recovered, now: now)
+        core.digestCheck = .fuzzy
         lastLogged = recovered.tree.lastProcessedZxid
         let actions = learner.snapshotLoaded(now: now.monotonicMs)
         role = .following(learner, leader: leaderID)

@@ -135,6 +135,7 @@ public struct QuorumPeer {
             return [.log(.info, "LEADING (last zxid \(lastLogged), accepted epoch \(acceptedEpoch))"),
                     .listenForLearners(true)] + perform(started, now: now)
         }
+        core.digestCheck = .peer
         let learner = Learner(myID: myID, observer: isObserver, settings: zab, acceptedEpoch: acceptedEpoch,
                               currentEpoch: currentEpoch, lastLogged: lastLogged, now: now.monotonicMs)
         role = .following(learner, leader: leader)
@@ -184,6 +185,7 @@ public struct QuorumPeer {
         _ = core.stopServing(reason: "not serving yet")
         core.tree.setConfigNode(text: verifier.configText, version: verifier.version, wallMs: now.wallMs)
         if recordsApplied { core.appliedTxns = [] }
+        if case .following = role { core.digestCheck = .peer }
     }
 
     /// The txns applied since the last call (only with `recordsApplied`).

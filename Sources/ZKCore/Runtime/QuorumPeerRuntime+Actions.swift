@@ -42,7 +42,7 @@ extension QuorumPeerRuntime {
     private func flush(_ outbox: inout Outbox) {
         if !outbox.persists.isEmpty { persist(outbox.persists) }
         for id in outbox.learnerOrder {
-            learnerListener?.send(QuorumConnectionID(rawValue: id.rawValue), outbox.toLearners[id] ?? [])
+            sendToLearner(id, outbox.toLearners[id] ?? [])
         }
         if !outbox.toLeader.isEmpty, let id = leaderConnection { connector?.send(id, outbox.toLeader) }
         if !outbox.client.isEmpty { deliverClientActions(outbox.client) }
@@ -57,11 +57,12 @@ extension QuorumPeerRuntime {
         case .persist(let txns):
             persist(txns)
         case let .sendToLearner(id, packets):
-            learnerListener?.send(QuorumConnectionID(rawValue: id.rawValue), packets)
+            sendToLearner(id, packets)
         case .sendSnapshot(let id):
-            sendSnapshot(to: id)
+            startSnapshotStream(to: id)
         case let .closeLearner(id, reason):
             logger.info("closing learner connection \(id): \(reason)")
+            snapshotStreams.drop(id)
             learnerListener?.close(QuorumConnectionID(rawValue: id.rawValue))
         case let .readHistory(id, after, through):
             readHistory(id, after: after, through: through)
@@ -135,6 +136,7 @@ extension QuorumPeerRuntime {
     }
 
     private func stopListening() {
+        snapshotStreams.dropAll()
         guard let listener = learnerListener else { return }
         learnerListener = nil
         listenerGeneration += 1
@@ -154,41 +156,83 @@ extension QuorumPeerRuntime {
                 case .raw:
                     break
                 case .closed:
+                    snapshotStreams.drop(learner)
                     perform(peer.learnerClosed(learner, now: now))
                 }
             }
         }
     }
 
-    /// Reads the logged txns a DIFF needs (ZooKeeper's txn-log sync within `snapshotSizeFactor`
-    /// of the newest snapshot's size), on the core loop: a learner that far behind is rare, and
-    /// the size limit bounds the read.
-    private func readHistory(_ id: LearnerConnectionID, after: Zxid, through: Zxid) {
-        let directory = setup.persistence.directory
-        let newest = (try? SnapshotDirectory(path: directory.snapDir).snapshots())?.first
-        let snapshotSize = newest.flatMap { TxnLogDiff.fileSize($0.path) } ?? 0
-        let txns = TxnLogDiff.txnsForDiff(logDir: directory.logDir, from: after, through: through,
-                                          snapshotSize: Int(snapshotSize), factor: setup.config.snapshotSizeFactor,
-                                          juteMaxBuffer: maxFrameBytes)
-        let outcome = txns.map { "\($0.count) txns" } ?? "they cannot serve it"
-        logger.info("read the logs for a DIFF after \(after) through \(through) (newest snapshot \(snapshotSize) bytes, snapshotSizeFactor \(setup.config.snapshotSizeFactor)): \(outcome)")
-        perform(peer.historyRead(id, txns: txns, now: SystemClock.now()))
+    /// Packets to a learner, unless they must wait behind its SNAP stream.
+    private func sendToLearner(_ id: LearnerConnectionID, _ packets: [QuorumPacket]) {
+        let now = snapshotStreams.route(id, packets)
+        guard !now.isEmpty else { return }
+        learnerListener?.send(QuorumConnectionID(rawValue: id.rawValue), now)
     }
 
-    private func sendSnapshot(to id: LearnerConnectionID) {
+    /// Reads the logged txns a DIFF needs (ZooKeeper's txn-log sync within `snapshotSizeFactor`
+    /// of the newest snapshot's size) on the background queue, so the core loop goes on serving
+    /// while the files are read; the leader plans the sync when the answer is back.
+    private func readHistory(_ id: LearnerConnectionID, after: Zxid, through: Zxid) {
+        let directory = setup.persistence.directory
+        let factor = setup.config.snapshotSizeFactor
+        let limit = maxFrameBytes
+        let logger = logger
+        historyQueue.async { [self] in
+            let newest = (try? SnapshotDirectory(path: directory.snapDir).snapshots())?.first
+            let snapshotSize = newest.flatMap { TxnLogDiff.fileSize($0.path) } ?? 0
+            let txns = TxnLogDiff.txnsForDiff(logDir: directory.logDir, from: after, through: through,
+                                              snapshotSize: Int(snapshotSize), factor: factor, juteMaxBuffer: limit)
+            let outcome = txns.map { "\($0.count) txns" } ?? "they cannot serve it"
+            logger.info("read the logs for a DIFF after \(after) through \(through) (newest snapshot \(snapshotSize) bytes, snapshotSizeFactor \(factor)): \(outcome)")
+            onCore { [self] in perform(peer.historyRead(id, txns: txns, now: SystemClock.now())) }
+        }
+    }
+
+    /// Sends SNAP and starts streaming the tree to a learner, a chunk per step.
+    private func startSnapshotStream(to id: LearnerConnectionID) {
         guard let listener = learnerListener else { return }
         let core = peer.core
-        let zxid = core.tree.lastProcessedZxid
+        let snap = snapshotStreams.start(id, tree: core.tree, sessions: core.liveSessions)
+        listener.send(QuorumConnectionID(rawValue: id.rawValue), [snap])
+        logger.info("streaming a snapshot at \(Zxid(snap.zxid)) to learner \(id)")
+        snapshotStep(id, started: SystemClock.monotonicNanos())
+    }
+
+    /// Nodes serialized per step of a SNAP stream.
+    static let streamNodesPerChunk = 500
+
+    /// One step of a SNAP stream (core loop): the next chunk is written, and the step after it
+    /// runs once that write has left, after a pause as long as this step took, so the stream gets
+    /// at most half of the core loop and a slow learner never piles bytes up in memory.
+    private func snapshotStep(_ id: LearnerConnectionID, started: UInt64) {
+        guard !stopped, let listener = learnerListener else { return }
         let connection = QuorumConnectionID(rawValue: id.rawValue)
-        listener.send(connection, [ZabPacket.bare(.snap, zxid: zxid)])
-        // The tree is serialized here, on the core loop, so it is exactly the state at `zxid`:
-        // the proposals queued after this are the ones that follow it.
-        var writer = SnapshotWriter(tree: core.tree, sessions: core.liveSessions, format: .wire)
-        var bytes: [UInt8] = []
-        while let chunk = writer.nextChunk(maxNodes: 10_000) { bytes += chunk }
-        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        listener.sendRaw(connection, buffer)
-        logger.info("sent a snapshot of \(bytes.count) bytes at \(zxid) to learner \(id)")
+        let stepStarted = SystemClock.monotonicNanos()
+        switch snapshotStreams.next(id, maxNodes: Self.streamNodesPerChunk) {
+        case nil:
+            return
+        case .finished(let held)?:
+            if !held.isEmpty { listener.send(connection, held) }
+            let ms = (SystemClock.monotonicNanos() - started) / 1_000_000
+            logger.info("sent the snapshot to learner \(id) in \(ms) ms, then \(held.count) packets held behind it")
+        case .bytes(let bytes)?:
+            var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            guard let written = listener.sendRaw(connection, buffer) else {
+                snapshotStreams.drop(id)
+                return
+            }
+            let spent = SystemClock.monotonicNanos() - stepStarted
+            written.whenComplete { [self] result in
+                guard case .success = result else {
+                    onCore { [self] in snapshotStreams.drop(id) }
+                    return
+                }
+                coreLoop.scheduleTask(in: .nanoseconds(Int64(min(spent, 50_000_000)))) { [self] in
+                    onCore { [self] in snapshotStep(id, started: started) }
+                }
+            }
+        }
     }
 }

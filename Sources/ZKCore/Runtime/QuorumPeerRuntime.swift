@@ -65,6 +65,10 @@ public final class QuorumPeerRuntime: ClientConnectionOwner, @unchecked Sendable
     var snapshotTrigger: SnapshotTrigger
     var snapshotRunning = false
     let backgroundQueue = DispatchQueue(label: "swzk.quorum-snapshot")
+    /// Reads old txn logs for DIFFs, off the core loop.
+    let historyQueue = DispatchQueue(label: "swzk.quorum-history")
+    /// The leader's SNAP streams in progress.
+    var snapshotStreams = SnapshotStreams()
     var logFailed = false
     var stopped = false
 
@@ -142,6 +146,7 @@ public final class QuorumPeerRuntime: ClientConnectionOwner, @unchecked Sendable
         await dial?.shutdown()
         await transport?.shutdown()
         backgroundQueue.sync {}
+        historyQueue.sync {}
         logStore.close()
         try? await group.shutdownGracefully()
     }

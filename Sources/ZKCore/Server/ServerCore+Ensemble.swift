@@ -1,5 +1,16 @@
 import DequeModule
 
+/// Where the digests recorded in applied txns come from, and so what a difference means.
+public enum DigestCheck: Sendable {
+    /// Prepared by this server (standalone, leader): a difference is a bug.
+    case own
+    /// Sent by a leader, applied over a tree that matched the leader's: a difference is counted.
+    case peer
+    /// Sent by a leader, applied over a fuzzy SNAP stream: differences are expected until the
+    /// first txn whose digest matches, from which on the tree is the leader's (then `peer`).
+    case fuzzy
+}
+
 /// What part a `ServerCore` plays: the client-facing half of one ensemble member, or a whole
 /// standalone server.
 public enum CoreRole: Hashable, Sendable {

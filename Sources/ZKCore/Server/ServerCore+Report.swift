@@ -44,6 +44,7 @@ extension ServerCore {
         report.authFailedCount = statistics.authFailedCount
         report.throttledOps = statistics.throttledOps
         report.sessionlessConnectionsExpired = statistics.sessionlessConnectionsExpired
+        report.digestMismatches = statistics.digestMismatches
         return report
     }
 

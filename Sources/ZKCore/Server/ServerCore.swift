@@ -48,6 +48,8 @@ public struct ServerCore {
     /// Leader: the server each global session's client talks to (this server's own id for its
     /// clients); a write arriving through another server is SessionMoved.
     var sessionOwners: [SessionID: ServerID] = [:]
+    /// How each applied txn's recorded digest is compared with the tree's.
+    public var digestCheck = DigestCheck.own
     /// Every txn applied, in order, when set (the simulator's checkers read it; nil in production).
     public var appliedTxns: [LoggedTxn]?
 

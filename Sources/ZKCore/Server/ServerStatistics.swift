@@ -11,6 +11,8 @@ public struct ServerStatistics: Sendable, Equatable {
     public var authFailedCount: Int64 = 0
     public var throttledOps: Int64 = 0
     public var sessionlessConnectionsExpired: Int64 = 0
+    /// Applied txns whose recorded tree digest differed from the tree's (`digest_mismatches_count`).
+    public var digestMismatches: Int64 = 0
 
     public init() {}
 

@@ -45,6 +45,7 @@ extension SimCluster {
             carry(actions, node: c.learner)
         case .closedAtLeader(let id):
             guard let c = connections[id], alive(c.leader, c.leaderIncarnation) else { return }
+            nodes[c.leader].streams.drop(id)
             let actions = nodes[c.leader].peer!.learnerClosed(id, now: wall)
             carry(actions, node: c.leader)
         case let .fsync(i, incarnation, generation, count):
@@ -54,6 +55,12 @@ extension SimCluster {
             let zxid = nodes[i].disk.log[nodes[i].disk.durable - 1].zxid
             let actions = nodes[i].peer!.logSynced(through: zxid, now: wall)
             carry(actions, node: i)
+        case let .snapshotStep(i, incarnation, id):
+            guard alive(i, incarnation) else { return }
+            snapshotStep(node: i, id)
+        case let .historyRead(i, incarnation, id, txns):
+            guard alive(i, incarnation) else { return }
+            carry(nodes[i].peer!.historyRead(id, txns: txns, now: wall), node: i)
         case .client(let c):
             clientStep(c)
         case .fault(let fault):
@@ -111,18 +118,44 @@ extension SimCluster {
             if SimCluster.printsTrace, packet.type != 5 { log("n\(i + 1) <- \(ZabType(rawValue: packet.type).map { "\($0)" } ?? "?") \(Zxid(packet.zxid))") }
             let actions = nodes[i].peer!.leaderPacket(packet, now: wall)
             carry(actions, node: i)
-        case let .snapshot(bytes, zxid):
-            guard nodes[i].expectingSnapshot else {
+        case .snapshotChunk(let bytes):
+            guard var incoming = nodes[i].incoming else {
                 close(id, notifyLeader: true, notifyLearner: true)
                 return
             }
-            nodes[i].expectingSnapshot = false
+            let done = try! incoming.decoder.feed(bytes)
+            guard let done else {
+                nodes[i].incoming = incoming
+                return
+            }
+            precondition(done.consumed == bytes.count, "bytes after the end of a SNAP stream")
+            nodes[i].incoming = nil
             drainApplied(i)
             checker.nodeRestarted(i)
-            let state = SimDisk.deserialize(bytes, zxid: zxid)
+            checker.snapshotLoaded(i)
+            let state = done.recoveredState(zxid: incoming.zxid)
             log("n\(i + 1) loaded SNAP at \(state.tree.lastProcessedZxid) digest \(state.tree.digest)")
             let actions = nodes[i].peer!.snapshotReceived(state, now: wall)
             carry(actions, node: i)
+        }
+    }
+
+    /// The leader produces the next chunk of a SNAP stream (a few nodes), or ends it and sends
+    /// the packets held behind it.
+    mutating func snapshotStep(node i: Int, _ id: LearnerConnectionID) {
+        guard let c = connections[id], c.open else {
+            nodes[i].streams.drop(id)
+            return
+        }
+        switch nodes[i].streams.next(id, maxNodes: 1 + Int(random.next() % 4)) {
+        case nil:
+            return
+        case .bytes(let bytes)?:
+            sendToLearner(id, .snapshotChunk(bytes))
+            queue.push(now + Int64(random.next() % 8), .snapshotStep(node: i, incarnation: nodes[i].incarnation, id))
+        case .finished(let held)?:
+            log("n\(i + 1) finished the SNAP stream on \(id), \(held.count) packets held")
+            for packet in held { sendToLearner(id, .packet(packet)) }
         }
     }
 

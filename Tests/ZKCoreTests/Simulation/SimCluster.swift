@@ -11,7 +11,10 @@ struct SimCluster {
         var slowDisk = false
         /// The learner's current connection to its leader.
         var leaderConnection: LearnerConnectionID?
-        var expectingSnapshot = false
+        /// The SNAP stream being received (the zxid of its SNAP packet, and the real decoder).
+        var incoming: (zxid: Zxid, decoder: SnapshotStreamDecoder)?
+        /// The SNAP streams this node is sending while it leads (the real shared type).
+        var streams = SnapshotStreams()
         /// Whether the quorum port accepts learners (only while leading).
         var listening = false
         var lastDiskDone: Int64 = 0
@@ -78,7 +81,8 @@ struct SimCluster {
         peer.recordsApplied = true
         nodes[i].peer = peer
         nodes[i].leaderConnection = nil
-        nodes[i].expectingSnapshot = false
+        nodes[i].incoming = nil
+        nodes[i].streams = SnapshotStreams()
         checker.nodeRestarted(i)
         queue.push(now + 1 + Int64(random.next() % 50), .tick(node: i, incarnation: nodes[i].incarnation))
         let actions = nodes[i].peer!.start(now: wall)
@@ -175,12 +179,14 @@ struct SimCluster {
             queue.push(nodes[i].lastDiskDone, .fsync(node: i, incarnation: nodes[i].incarnation,
                                                      generation: nodes[i].disk.generation, count: nodes[i].disk.log.count))
         case let .sendToLearner(id, packets):
-            for packet in packets { sendToLearner(id, .packet(packet)) }
+            for packet in nodes[i].streams.route(id, packets) { sendToLearner(id, .packet(packet)) }
         case .sendSnapshot(let id):
+            // Streamed a few nodes at a time with other events in between, so the leader's tree
+            // changes under the stream as it does in production (a fuzzy SNAP).
             let core = nodes[i].peer!.core
             log("n\(i + 1) SNAP at \(core.tree.lastProcessedZxid) digest \(core.tree.digest)")
-            sendToLearner(id, .packet(ZabPacket.bare(.snap, zxid: core.tree.lastProcessedZxid)))
-            sendToLearner(id, .snapshot(SimDisk.serialize(core), core.tree.lastProcessedZxid))
+            sendToLearner(id, .packet(nodes[i].streams.start(id, tree: core.tree, sessions: core.liveSessions)))
+            queue.push(now + Int64(random.next() % 5), .snapshotStep(node: i, incarnation: nodes[i].incarnation, id))
         case let .readHistory(id, after, through):
             // As `TxnLogDiff.txnsForDiff` reads it: the newest logged txn at or below `after`, then
             // every later one through `through`; nil when the log cannot serve it (and, as a
@@ -192,11 +198,15 @@ struct SimCluster {
                 answer = [anchor] + logged.filter { $0.zxid > after && $0.zxid <= through }
             }
             log("n\(i + 1) reads its log for a DIFF after \(after): \(answer.map { "\($0.count) txns" } ?? "cannot")")
-            carry(nodes[i].peer!.historyRead(id, txns: answer, now: wall), node: i)
+            // Read off the core loop: the answer comes back later, with other events in between.
+            queue.push(now + 1 + Int64(random.next() % 30),
+                       .historyRead(node: i, incarnation: nodes[i].incarnation, id, answer))
         case .listenForLearners(let on):
             nodes[i].listening = on
+            if !on { nodes[i].streams.dropAll() }
         case let .closeLearner(id, reason):
             log("n\(i + 1) closes \(id): \(reason)")
+            nodes[i].streams.drop(id)
             close(id, notifyLeader: false, notifyLearner: true)
         case .connectToLeader(let sid):
             openConnection(from: i, to: Int(sid.rawValue) - 1)
@@ -206,8 +216,8 @@ struct SimCluster {
         case .disconnectFromLeader:
             if let id = nodes[i].leaderConnection { close(id, notifyLeader: true, notifyLearner: false) }
             nodes[i].leaderConnection = nil
-        case .receiveSnapshot:
-            nodes[i].expectingSnapshot = true
+        case .receiveSnapshot(let zxid):
+            nodes[i].incoming = (zxid, SnapshotStreamDecoder())
         case .truncateLog(let zxid):
             drainApplied(i)
             nodes[i].disk.truncate(to: zxid)
@@ -227,7 +237,7 @@ struct SimCluster {
             nodes[i].disk.durable = nodes[i].disk.log.count
             nodes[i].disk.generation += 1
             nodes[i].leaderConnection = nil
-            nodes[i].expectingSnapshot = false
+            nodes[i].incoming = nil
             checker.nodeRestarted(i)
             let durable = nodes[i].disk.load()
             let disk = nodes[i].disk

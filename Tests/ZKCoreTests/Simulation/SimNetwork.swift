@@ -3,8 +3,8 @@ import ZKCore
 /// What travels from a leader to a learner on one quorum connection.
 enum SimStreamItem {
     case packet(QuorumPacket)
-    /// The serialized tree that follows a SNAP packet.
-    case snapshot([UInt8], Zxid)
+    /// A chunk of the serialized tree that follows a SNAP packet.
+    case snapshotChunk([UInt8])
 }
 
 /// One simulated learner→leader TCP connection: FIFO both ways, dead for good once anything on
@@ -35,6 +35,10 @@ enum SimEvent {
     case closedAtLearner(LearnerConnectionID)
     case closedAtLeader(LearnerConnectionID)
     case fsync(node: Int, incarnation: Int, generation: Int, count: Int)
+    /// The leader produces the next chunk of a SNAP stream.
+    case snapshotStep(node: Int, incarnation: Int, LearnerConnectionID)
+    /// The leader's log read for a DIFF comes back.
+    case historyRead(node: Int, incarnation: Int, LearnerConnectionID, [LoggedTxn]?)
     case client(Int)
     case fault(SimFault)
 }
