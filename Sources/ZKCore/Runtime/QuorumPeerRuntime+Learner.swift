@@ -66,32 +66,27 @@ extension QuorumPeerRuntime {
             snapshotChunk(chunk, connection: id, now: now)
         case .closed:
             leaderConnection = nil
-            snapshotIncoming = nil
+            incomingSnapshot = nil
             perform(peer.leaderClosed(now: now))
         }
     }
 
-    /// Feeds the SNAP stream to the decoder; once the trailer is read the tree becomes the
-    /// database and the rest of the chunk goes back to packet decoding.
+    /// Feeds the SNAP stream to the shared driver; once the trailer is read the rest of the chunk
+    /// goes back to packet decoding.
     private func snapshotChunk(_ chunk: ByteBuffer, connection id: QuorumConnectionID, now: CoreTime) {
-        guard var decoder = snapshotIncoming else { return }
+        guard incomingSnapshot != nil else { return }
         let bytes = Array(chunk.readableBytesView)
         do {
-            guard let done = try decoder.feed(bytes) else {
-                snapshotIncoming = decoder
+            guard let consumed = try receivedSnapshotBytes(bytes) else {
                 connector?.requestRaw(id)
                 return
             }
-            snapshotIncoming = nil
-            var leftover = ByteBufferAllocator().buffer(capacity: bytes.count - done.consumed)
-            leftover.writeBytes(bytes[done.consumed...])
+            var leftover = ByteBufferAllocator().buffer(capacity: bytes.count - consumed)
+            leftover.writeBytes(bytes[consumed...])
             connector?.resumePackets(id, leftover: leftover)
-            let recovered = done.recoveredState(zxid: pendingSnapshotZxid)
-            logger.info("received a snapshot at \(pendingSnapshotZxid) from the leader")
-            perform(peer.snapshotReceived(recovered, now: now))
         } catch {
             logger.error("bad snapshot from the leader: \(error)")
-            snapshotIncoming = nil
+            incomingSnapshot = nil
             connector?.close(id)
         }
     }
@@ -129,8 +124,7 @@ extension QuorumPeerRuntime {
     }
 
     /// Writes the tree as a snapshot, durably, on the core loop (a SNAP-synced learner).
-    func writeSnapshotNow() {
-        let core = peer.core
+    public func writeSnapshot(of core: ServerCore) {
         do {
             let path = try SnapshotFile.write(
                 tree: core.tree, sessions: core.liveSessions, to: setup.persistence.directory.snapDir,
@@ -143,7 +137,7 @@ extension QuorumPeerRuntime {
     }
 
     /// Makes the log durable, optionally truncates it (TRUNC), and reloads the database from disk.
-    func reload(truncatingTo zxid: Zxid?, now: CoreTime) {
+    func reload(truncatingTo zxid: Zxid?) -> PeerDurableState {
         logStore.close()
         do {
             if let zxid {
@@ -155,9 +149,8 @@ extension QuorumPeerRuntime {
             let (state, report) = try DatabaseLoader.load(setup.persistence.directory, config: setup.config)
             logStore = try FileLogStore(config: setup.config)
             let epochs = try self.epochs.loadAtStartup(lastProcessedZxid: report.lastZxid)
-            let durable = PeerDurableState(recovered: state, lastLogged: report.lastZxid, history: report.history,
-                                           acceptedEpoch: Int32(epochs.accepted), currentEpoch: Int32(epochs.current))
-            perform(peer.databaseReloaded(durable, now: now))
+            return PeerDurableState(recovered: state, lastLogged: report.lastZxid, history: report.history,
+                                    acceptedEpoch: Int32(epochs.accepted), currentEpoch: Int32(epochs.current))
         } catch {
             fatalError("cannot reload the database: \(error)")
         }

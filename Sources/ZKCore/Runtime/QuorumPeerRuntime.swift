@@ -41,7 +41,7 @@ public final class QuorumPeerRuntime: ClientConnectionOwner, @unchecked Sendable
     public let logger: Logger
     let maxFrameBytes: Int
     let setup: QuorumPeerSetup
-    var peer: QuorumPeer
+    public var peer: QuorumPeer
     var logStore: FileLogStore
     let epochs: EpochFiles
     var handling = false
@@ -56,9 +56,8 @@ public final class QuorumPeerRuntime: ClientConnectionOwner, @unchecked Sendable
     var leaderConnection: QuorumConnectionID?
     /// Bumped on every dial and disconnect, so a late connect result is recognised as stale.
     var leaderDialGeneration = 0
-    var snapshotIncoming: SnapshotStreamDecoder?
-    /// The zxid of the SNAP being received (the tree's last processed zxid once loaded).
-    var pendingSnapshotZxid = Zxid.zero
+    /// The SNAP stream being received from the leader.
+    public var incomingSnapshot: IncomingSnapshot?
     /// Leader-connection events that reached the core loop before `connect` returned.
     var earlyEvents: [QuorumConnectionID: [QuorumConnectionEvent]] = [:]
     var ticker: RepeatedTask?
@@ -68,7 +67,9 @@ public final class QuorumPeerRuntime: ClientConnectionOwner, @unchecked Sendable
     /// Reads old txn logs for DIFFs, off the core loop.
     let historyQueue = DispatchQueue(label: "swzk.quorum-history")
     /// The leader's SNAP streams in progress.
-    var snapshotStreams = SnapshotStreams()
+    public var snapshotStreams = SnapshotStreams()
+    /// When the current SNAP stream step began (for the pause after it).
+    var snapshotStepStarted: UInt64 = 0
     var logFailed = false
     var stopped = false
 
@@ -202,7 +203,7 @@ public final class QuorumPeerRuntime: ClientConnectionOwner, @unchecked Sendable
     }
 
     /// Sends client messages (grouped per connection) and closes.
-    func deliverClientActions(_ actions: [CoreAction]) {
+    public func deliverClientActions(_ actions: [CoreAction]) {
         var outbox = ClientOutbox()
         for action in actions {
             switch action {
@@ -225,7 +226,7 @@ public final class QuorumPeerRuntime: ClientConnectionOwner, @unchecked Sendable
         }
     }
 
-    func log(_ level: LogLevel, _ message: String) {
+    public func log(_ level: LogLevel, _ message: String) {
         switch level {
         case .debug: logger.debug("\(message)")
         case .info: logger.info("\(message)")

@@ -28,7 +28,7 @@ struct SimClient {
 
 extension SimCluster {
     /// One step of client `c`: connect somewhere, or send one more request.
-    mutating func clientStep(_ c: Int) {
+    func clientStep(_ c: Int) {
         guard clients[c].active else { return }
         queue.push(now + 20 + Int64(random.next() % 80), .client(c))
         if clients[c].connection == nil {
@@ -42,9 +42,7 @@ extension SimCluster {
             clientOfConnection[id] = c
             let request = ConnectRequest(lastZxidSeen: clients[c].lastZxidSeen, timeOut: 2000,
                                          sessionId: clients[c].session, passwd: clients[c].passwd, readOnly: false)
-            let actions = nodes[i].peer!.clientInputs([.opened(id, address: "127.0.0.1", port: 50000 + c),
-                                                       .connect(id, request)], now: wall)
-            carry(actions, node: i)
+            drive(i) { $0.clientInputs([.opened(id, address: "127.0.0.1", port: 50000 + c), .connect(id, request)], now: wall) }
             return
         }
         guard clients[c].connected, clients[c].pending.count < 3, let id = clients[c].connection else { return }
@@ -72,12 +70,11 @@ extension SimCluster {
         }
         clients[c].pending[xid] = op
         let i = clients[c].node
-        let actions = nodes[i].peer!.clientInputs([.request(id, xid: xid, request)], now: wall)
-        carry(actions, node: i)
+        drive(i) { $0.clientInputs([.request(id, xid: xid, request)], now: wall) }
     }
 
     /// A core action for a client connection.
-    mutating func deliverToClients(_ action: CoreAction, node i: Int) {
+    func deliverToClients(_ action: CoreAction, node i: Int) {
         switch action {
         case let .send(id, message):
             guard let c = clientOfConnection[id], clients[c].connection == id else { return }
@@ -90,7 +87,7 @@ extension SimCluster {
         }
     }
 
-    private mutating func receive(_ message: OutboundMessage, client c: Int) {
+    private func receive(_ message: OutboundMessage, client c: Int) {
         switch message {
         case .connectResponse(let response):
             if response.sessionId == 0 || response.timeOut <= 0 {

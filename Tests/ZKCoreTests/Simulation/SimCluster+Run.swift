@@ -3,7 +3,7 @@ import ZKCore
 /// The event loop of the simulated world.
 extension SimCluster {
     /// Runs events until `time`, or until `stop` holds after an event.
-    mutating func run(until time: Int64, stop: (SimCluster) -> Bool = { _ in false }) {
+    func run(until time: Int64, stop: (SimCluster) -> Bool = { _ in false }) {
         // Peek before popping: an event put back would get a new sequence number and could
         // overtake another event due at the same time (two packets of one connection).
         while let next = queue.nextTime, next <= time, let (at, event) = queue.pop() {
@@ -14,17 +14,15 @@ extension SimCluster {
         now = max(now, time)
     }
 
-    mutating func handle(_ event: SimEvent) {
+    func handle(_ event: SimEvent) {
         switch event {
         case let .tick(i, incarnation):
             guard incarnation == nodes[i].incarnation, nodes[i].peer != nil else { return }
             queue.push(now + 100, .tick(node: i, incarnation: incarnation))
-            let actions = nodes[i].peer!.tick(now: wall)
-            carry(actions, node: i)
+            drive(i) { $0.tick(now: wall) }
         case let .election(from, to, notification):
             guard nodes[to].peer != nil, linkUp(from, to) else { return }
-            let actions = nodes[to].peer!.notificationReceived(notification, from: ServerID(Int64(from + 1)), now: wall)
-            carry(actions, node: to)
+            drive(to) { $0.notificationReceived(notification, from: ServerID(Int64(from + 1)), now: wall) }
         case .connect(let id):
             connectionArrived(id)
         case let .retryConnect(i, incarnation):
@@ -35,32 +33,31 @@ extension SimCluster {
             deliverToLearner(id, item)
         case let .toLeader(id, packet):
             guard let c = connections[id], c.open, alive(c.leader, c.leaderIncarnation) else { return }
-            let actions = nodes[c.leader].peer!.learnerPacket(id, packet, now: wall)
-            carry(actions, node: c.leader)
+            drive(c.leader) { $0.learnerPacket(id, packet, now: wall) }
         case .closedAtLearner(let id):
             guard let c = connections[id], alive(c.learner, c.learnerIncarnation),
                   nodes[c.learner].leaderConnection == id else { return }
             nodes[c.learner].leaderConnection = nil
-            let actions = nodes[c.learner].peer!.leaderClosed(now: wall)
-            carry(actions, node: c.learner)
+            drive(c.learner) { $0.leaderClosed(now: wall) }
         case .closedAtLeader(let id):
             guard let c = connections[id], alive(c.leader, c.leaderIncarnation) else { return }
-            nodes[c.leader].streams.drop(id)
-            let actions = nodes[c.leader].peer!.learnerClosed(id, now: wall)
-            carry(actions, node: c.leader)
+            nodes[c.leader].member!.learnerConnectionClosed(id)
         case let .fsync(i, incarnation, generation, count):
             guard incarnation == nodes[i].incarnation, nodes[i].peer != nil else { return }
             nodes[i].disk.durable = max(nodes[i].disk.durable, min(count, nodes[i].disk.log.count))
             guard generation == nodes[i].disk.generation, nodes[i].disk.durable > 0 else { return }
             let zxid = nodes[i].disk.log[nodes[i].disk.durable - 1].zxid
-            let actions = nodes[i].peer!.logSynced(through: zxid, now: wall)
-            carry(actions, node: i)
+            drive(i) { $0.logSynced(through: zxid, now: wall) }
         case let .snapshotStep(i, incarnation, id):
-            guard alive(i, incarnation) else { return }
-            snapshotStep(node: i, id)
+            guard alive(i, incarnation), let member = nodes[i].member else { return }
+            guard let c = connections[id], c.open else {
+                member.snapshotStreams.drop(id)
+                return
+            }
+            member.snapshotStep(id)
         case let .historyRead(i, incarnation, id, txns):
             guard alive(i, incarnation) else { return }
-            carry(nodes[i].peer!.historyRead(id, txns: txns, now: wall), node: i)
+            drive(i) { $0.historyRead(id, txns: txns, now: wall) }
         case .client(let c):
             clientStep(c)
         case .fault(let fault):
@@ -80,7 +77,7 @@ extension SimCluster {
         nodes[i].peer != nil && nodes[i].incarnation == incarnation
     }
 
-    mutating func connectionArrived(_ id: LearnerConnectionID) {
+    func connectionArrived(_ id: LearnerConnectionID) {
         guard var c = connections[id], c.open, alive(c.learner, c.learnerIncarnation) else { return }
         // Only a leading member listens on its quorum port; anything else refuses the connection
         // and the learner dials again 100 ms later while its initLimit lasts (`Learner.connectToLeader`).
@@ -97,14 +94,12 @@ extension SimCluster {
                                         learnerIncarnation: c.learnerIncarnation,
                                         leaderIncarnation: nodes[c.leader].incarnation,
                                         open: true, acceptedByLeader: true)
-        let leaderActions = nodes[c.leader].peer!.learnerConnected(id, now: wall)
-        carry(leaderActions, node: c.leader)
+        drive(c.leader) { $0.learnerConnected(id, now: wall) }
         guard connections[id]!.open, nodes[c.learner].leaderConnection == id else { return }
-        let learnerActions = nodes[c.learner].peer!.leaderConnected(now: wall)
-        carry(learnerActions, node: c.learner)
+        drive(c.learner) { $0.leaderConnected(now: wall) }
     }
 
-    mutating func deliverToLearner(_ id: LearnerConnectionID, _ item: SimStreamItem) {
+    func deliverToLearner(_ id: LearnerConnectionID, _ item: SimStreamItem) {
         guard let c = connections[id], c.open, alive(c.learner, c.learnerIncarnation),
               nodes[c.learner].leaderConnection == id else {
             if SimCluster.printsTrace, let c = connections[id] {
@@ -116,50 +111,24 @@ extension SimCluster {
         switch item {
         case .packet(let packet):
             if SimCluster.printsTrace, packet.type != 5 { log("n\(i + 1) <- \(ZabType(rawValue: packet.type).map { "\($0)" } ?? "?") \(Zxid(packet.zxid))") }
-            let actions = nodes[i].peer!.leaderPacket(packet, now: wall)
-            carry(actions, node: i)
+            drive(i) { $0.leaderPacket(packet, now: wall) }
         case .snapshotChunk(let bytes):
-            guard var incoming = nodes[i].incoming else {
+            let member = nodes[i].member!
+            guard member.incomingSnapshot != nil else {
                 close(id, notifyLeader: true, notifyLearner: true)
                 return
             }
-            let done = try! incoming.decoder.feed(bytes)
-            guard let done else {
-                nodes[i].incoming = incoming
-                return
+            do {
+                if let consumed = try member.receivedSnapshotBytes(bytes) {
+                    precondition(consumed == bytes.count, "bytes after the end of a SNAP stream")
+                }
+            } catch {
+                checker.fail("n\(i + 1) could not decode the leader's SNAP stream: \(error)")
             }
-            precondition(done.consumed == bytes.count, "bytes after the end of a SNAP stream")
-            nodes[i].incoming = nil
-            drainApplied(i)
-            checker.nodeRestarted(i)
-            checker.snapshotLoaded(i)
-            let state = done.recoveredState(zxid: incoming.zxid)
-            log("n\(i + 1) loaded SNAP at \(state.tree.lastProcessedZxid) digest \(state.tree.digest)")
-            let actions = nodes[i].peer!.snapshotReceived(state, now: wall)
-            carry(actions, node: i)
         }
     }
 
-    /// The leader produces the next chunk of a SNAP stream (a few nodes), or ends it and sends
-    /// the packets held behind it.
-    mutating func snapshotStep(node i: Int, _ id: LearnerConnectionID) {
-        guard let c = connections[id], c.open else {
-            nodes[i].streams.drop(id)
-            return
-        }
-        switch nodes[i].streams.next(id, maxNodes: 1 + Int(random.next() % 4)) {
-        case nil:
-            return
-        case .bytes(let bytes)?:
-            sendToLearner(id, .snapshotChunk(bytes))
-            queue.push(now + Int64(random.next() % 8), .snapshotStep(node: i, incarnation: nodes[i].incarnation, id))
-        case .finished(let held)?:
-            log("n\(i + 1) finished the SNAP stream on \(id), \(held.count) packets held")
-            for packet in held { sendToLearner(id, .packet(packet)) }
-        }
-    }
-
-    mutating func inject(_ fault: SimFault) {
+    func inject(_ fault: SimFault) {
         log("FAULT \(fault)")
         switch fault {
         case .crash(let i): crash(i)
@@ -187,7 +156,7 @@ extension SimCluster {
     }
 
     /// Connections across a new cut lose their next bytes: mark them dead now.
-    mutating func breakConnections(touching i: Int) {
+    func breakConnections(touching i: Int) {
         for id in connections.keys.sorted() where connections[id]!.open {
             if connections[id]!.learner == i || connections[id]!.leader == i { connections[id]!.open = false }
         }
