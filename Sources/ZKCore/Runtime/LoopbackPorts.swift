@@ -2,14 +2,16 @@ import Foundation
 
 /// TCP ports on a loopback address: is one free, and a set of free ones for a local ensemble.
 ///
-/// A port is tested by binding it and closing the socket at once (without SO_REUSEADDR, so a
-/// port still held by a listener or in TIME_WAIT counts as busy).
+/// A port is tested by binding it and closing the socket at once, with SO_REUSEADDR as the
+/// servers bind: a port whose old connections linger in TIME_WAIT is free, a listener's is not.
 public enum LoopbackPorts {
     /// True when `port` can be bound on `host` right now.
     public static func isFree(_ port: Int, host: String = "127.0.0.1") -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

@@ -42,13 +42,16 @@ struct ClusterLocalCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Voting members, 1 to 9.", valueName: "N"))
-    var voters: Int
+    // N is taken as text (with anything else ArgumentParser does not recognise) so that `-1`
+    // reaches the range check and its one-line message instead of being read as an option.
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Voting members, 1 to 9.", valueName: "N"))
+    var count: [String] = []
 
-    @Option(help: ArgumentHelp("Observers besides the voters.", valueName: "K"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Observers besides the voters.", valueName: "K"))
     var observers = 0
 
-    @Option(name: .customLong("base-port"), help: ArgumentHelp("First port of a fixed port range.", valueName: "P"))
+    @Option(name: .customLong("base-port"), parsing: .unconditional,
+            help: ArgumentHelp("First port of a fixed port range.", valueName: "P"))
     var basePort: Int?
 
     @Option(help: ArgumentHelp("Keep the members' directories here, and reuse them on a later run.",
@@ -58,7 +61,7 @@ struct ClusterLocalCommand: AsyncParsableCommand {
     @Flag(help: "Keep the temporary directory at exit.")
     var keep = false
 
-    @Option(name: .customLong("tick-time"), help: ArgumentHelp("tickTime in ms.", valueName: "ms"))
+    @Option(name: .customLong("tick-time"), parsing: .unconditional, help: ArgumentHelp("tickTime in ms.", valueName: "ms"))
     var tickTime = 2000
 
     @Option(name: .customShort("D"), parsing: .unconditionalSingleValue,
@@ -86,7 +89,12 @@ struct ClusterLocalCommand: AsyncParsableCommand {
     /// their ports; exits 2 with one line on stderr when anything is wrong, before starting anything.
     private func prepare() -> Setup {
         let overrides: [ConfigOverride]
+        let voters: Int
         do {
+            guard let first = count.first else { throw LocalClusterError("missing N, the number of voters (1 to 9)") }
+            if let extra = count.dropFirst().first { throw LocalClusterError("unexpected argument '\(extra)'") }
+            guard let number = Int(first) else { throw LocalClusterError("N: '\(first)' is not a number of voters (1 to 9)") }
+            voters = number
             try LocalClusterPlan.checkCounts(voters: voters, observers: observers)
             guard tickTime >= 1 else { throw LocalClusterError("--tick-time: \(tickTime) must be at least 1 ms") }
             if let basePort, basePort < 1 || basePort + 3 * (voters + observers) - 1 > 65535 {
@@ -115,10 +123,10 @@ struct ClusterLocalCommand: AsyncParsableCommand {
             if let reused {
                 plan = reused
             } else {
-                let count = voters + observers
-                let ports = basePort.map { LocalClusterPlan.basePorts($0, members: count) }
-                    ?? LoopbackPorts.pickFree(3 * count)
-                guard let ports else { throw LocalClusterError("no \(3 * count) free ports on 127.0.0.1") }
+                let memberCount = voters + observers
+                let ports = basePort.map { LocalClusterPlan.basePorts($0, members: memberCount) }
+                    ?? LoopbackPorts.pickFree(3 * memberCount)
+                guard let ports else { throw LocalClusterError("no \(3 * memberCount) free ports on 127.0.0.1") }
                 plan = LocalClusterPlan(root: root, voters: voters, observers: observers, ports: ports,
                                         tickTimeMs: tickTime, overrides: overrides)
             }
