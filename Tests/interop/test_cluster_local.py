@@ -186,6 +186,12 @@ class Cluster:
 
         return wait_for(answered, 10, "leader answer")[1]
 
+    def pids_seen(self) -> set[int]:
+        """Member pids named in stderr (start and exit reports), for runs that never print the table."""
+        found = {int(p) for l in self.err_lines() for p in re.findall(r"^cluster-local: n\d+ (?:started )?\(pid (\d+)\)", l)}
+        self.member_pids |= found
+        return found | self.member_pids
+
     def finish(self, deadline_s: float = 20.0) -> int:
         """Wait for the process to exit by itself; returns its status."""
         try:
@@ -441,3 +447,22 @@ def test_busy_base_port_is_named(run):
         lines = c.err_lines()
         assert len(lines) == 1 and f"port {busy} of n1" in lines[0], lines
         assert list(run.tmp.iterdir()) == []
+
+
+def test_a_member_that_cannot_start_fails_the_run(run, tmp_path):
+    d = tmp_path / "ens"
+    first = run(["2", "--dir", str(d), *TICK])
+    first.started()
+    first.send("quit")
+    assert first.finish() == 0
+    # n2's version-2 becomes a file: its server exits at start, so the ensemble never serves.
+    v2 = d / "n2" / "data" / "version-2"
+    shutil.rmtree(v2)
+    v2.write_text("not a directory\n")
+    second = run(["2", "--dir", str(d), *TICK])
+    assert second.finish(30) == 1
+    err = "\n".join(second.err_lines())
+    assert re.search(r"n2 \(pid \d+\) exited with status [1-9]", err), err
+    assert "n2 exited while the ensemble started; last lines:" in err
+    assert second.out_lines() == []
+    wait_for(lambda: not any(pid_alive(p) for p in second.pids_seen()), 10, "n1 stopped")

@@ -46,7 +46,8 @@ final class ClusterConsole: @unchecked Sendable {
         let startup = Task { [self] in
             for member in plan.members {
                 do {
-                    try supervisor.start(member.id)
+                    let pid = try supervisor.start(member.id)
+                    output.errorEvent("cluster-local: \(member.name) started (pid \(pid))\n")
                 } catch {
                     post.yield(.failed("cannot start \(member.name): \(error)"))
                     return

@@ -189,7 +189,7 @@ func clusterUsageError(_ message: String) -> Never {
     Foundation.exit(2)
 }
 
-/// One line on stderr.
+/// One line on stderr, with the prefix of the console's other reports.
 func clusterWarn(_ message: String) {
-    FileHandle.standardError.write(Data("swzk cluster-local: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("cluster-local: \(message)\n".utf8))
 }
