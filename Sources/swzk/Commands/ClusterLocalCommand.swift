@@ -55,7 +55,7 @@ struct ClusterLocalCommand: AsyncParsableCommand {
     var basePort: Int?
 
     @Option(help: ArgumentHelp("Keep the members' directories here, and reuse them on a later run.",
-                               valueName: "dir"))
+                               valueName: "dir"), completion: .directory)
     var dir: String?
 
     @Flag(help: "Keep the temporary directory at exit.")
