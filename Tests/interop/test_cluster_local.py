@@ -466,3 +466,15 @@ def test_a_member_that_cannot_start_fails_the_run(run, tmp_path):
     assert "n2 exited while the ensemble started; last lines:" in err
     assert second.out_lines() == []
     wait_for(lambda: not any(pid_alive(p) for p in second.pids_seen()), 10, "n1 stopped")
+
+
+def test_sigterm_tears_down(run):
+    c = run(["2", *TICK])
+    rows = c.started()
+    ports = all_ports(c)
+    c.proc.send_signal(signal.SIGTERM)
+    assert c.finish() == 0
+    assert_torn_down(c, ports)
+    assert not Path(c.dir).exists()
+    assert all(any(re.search(rf"n{i} \(pid {r['pid']}\) exited with status 0", l) for l in c.err_lines())
+               for i, r in rows.items())

@@ -157,6 +157,7 @@ public final class LocalClusterSupervisor: Sendable {
     public func waitUntilServing(deadlineMs: Int) async throws(LocalClusterError) -> [LocalClusterRow] {
         let deadline = ContinuousClock.now + .milliseconds(deadlineMs)
         while true {
+            if Task.isCancelled { throw LocalClusterError("start-up cancelled") }
             for member in plan.members where pid(member.id) == nil {
                 throw LocalClusterError("\(member.name) exited while the ensemble started; last lines:\n" + tails())
             }
