@@ -119,7 +119,7 @@ struct ClusterLocalCommand: AsyncParsableCommand {
                 clusterWarn("\(root) already holds an ensemble: its zoo.cfg files are used as they are; "
                      + "--base-port, --tick-time and -D are ignored")
             }
-            var plan: LocalClusterPlan
+            let plan: LocalClusterPlan
             if let reused {
                 plan = reused
             } else {
@@ -137,7 +137,6 @@ struct ClusterLocalCommand: AsyncParsableCommand {
                 }
             }
             if reused == nil { try LocalClusterFiles.write(plan) }
-            plan = reused ?? plan
             return Setup(plan: plan, deadlineMs: LocalClusterPlan.startupDeadlineMs(config),
                          removeAtExit: removeAtExit, executable: Self.executablePath())
         } catch {
