@@ -25,8 +25,10 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 "CZlib",
+                "CSpawn",
             ]
         ),
+        .target(name: "CSpawn", path: "Sources/CSpawn"),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .executableTarget(

@@ -173,13 +173,13 @@ _swzk() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    server|bench|log-dump|snapshot-dump|purge|client|help)
+    server|bench|log-dump|snapshot-dump|purge|client|cluster-local|help)
         # Offer subcommand argument completions
         "_swzk_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'server bench log-dump snapshot-dump purge client help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'server bench log-dump snapshot-dump purge client cluster-local help' -- "${cur}"))
         ;;
     esac
 }
@@ -329,6 +329,34 @@ _swzk_client() {
         return
         ;;
     '--auth')
+        return
+        ;;
+    esac
+}
+
+_swzk_cluster-local() {
+    repeating_flags=()
+    non_repeating_flags=(--keep --json --version -h --help)
+    repeating_options=(-D)
+    non_repeating_options=(--observers --base-port --dir --tick-time)
+    __swzk_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--observers')
+        return
+        ;;
+    '--base-port')
+        return
+        ;;
+    '--dir')
+        __swzk_add_completions -d
+        return
+        ;;
+    '--tick-time')
+        return
+        ;;
+    '-D')
         return
         ;;
     esac

@@ -24,11 +24,14 @@ static inline void swzk_rl_completion_options(int append_character) {
 /// The whole line being edited.
 static inline const char *swzk_rl_line_buffer(void) { return rl_line_buffer; }
 
-/// Prints `text` above the line being edited, then redraws the prompt and the line as it was.
-static inline void swzk_rl_print_above(const char *text) {
+/// Prints `text` (to stderr when `to_stderr`, else stdout) above the line being edited, then
+/// redraws the prompt and the line as it was.
+static inline void swzk_rl_print_above(const char *text, int to_stderr) {
     rl_clear_visible_line();
-    fputs(text, stdout);
     fflush(stdout);
+    FILE *stream = to_stderr ? stderr : stdout;
+    fputs(text, stream);
+    fflush(stream);
     rl_on_new_line();
     rl_forced_update_display();
 }

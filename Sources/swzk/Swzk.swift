@@ -13,7 +13,7 @@ struct Swzk: AsyncParsableCommand {
             """,
         version: SwzkVersion.string,
         subcommands: [ServerCommand.self, BenchCommand.self, LogDumpCommand.self, SnapshotDumpCommand.self,
-                      PurgeCommand.self, ClientCommand.self]
+                      PurgeCommand.self, ClientCommand.self, ClusterLocalCommand.self]
     )
 
     /// Runs the chosen subcommand as ArgumentParser's own `main` does, except that bad arguments

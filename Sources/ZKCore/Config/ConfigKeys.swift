@@ -51,6 +51,13 @@ enum ConfigKeys {
         return keys.contains(key) || prefixes.contains { key.hasPrefix($0) }
     }
 
+    /// True for a key the parser reads (possibly only to warn that swzk ignores it), false for
+    /// a key it would report as unknown. `key` is canonical.
+    static func isKnown(_ key: String) -> Bool {
+        let prefixes = ["server.", "group.", "weight.", "metricsProvider."]
+        return handlers[key] != nil || isUnsupported(key) || prefixes.contains { key.hasPrefix($0) }
+    }
+
     /// Whole milliseconds of a duration, for messages.
     static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000

@@ -39,9 +39,11 @@ enum ClientFrontEnd {
         let output = StandardOutput()
         let shell = Shell(settings: settings, output: output)
         let current = LockedBox<ZooKeeperClient?>(nil)
-        let editor = LineEditor(output: output, historyFile: LineEditor.defaultHistoryFile) { parent in
-            guard let client = current.value else { return [] }
-            return (try? await client.getChildren(parent)) ?? []
+        let editor = LineEditor(output: output, historyFile: LineEditor.defaultHistoryFile) { before, word in
+            completions(before: before, word: word) { parent in
+                guard let client = current.value else { return [] }
+                return (try? await client.getChildren(parent)) ?? []
+            }
         }
         await shell.connect()
         while true {
@@ -53,6 +55,25 @@ enum ClientFrontEnd {
         editor.stop()
         await shell.shutdown()
         return ShellExit.success
+    }
+}
+
+/// Completion candidates for `word`, given the line before it: command names and options, or
+/// znode paths listed from the server through `children`, waiting at most two seconds.
+private func completions(before: String, word: String,
+                         children: @escaping @Sendable (String) async -> [String]) -> [String] {
+    switch ShellCompletion.kind(before: before, word: word) {
+    case .none: return []
+    case .names(let names): return names
+    case .path(let parent, _):
+        let found = LockedBox<[String]>([])
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            found.value = await children(parent)
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + 2) == .success else { return [] }
+        return ShellCompletion.pathMatches(word: word, children: found.value)
     }
 }
 
@@ -73,20 +94,25 @@ final class LockedBox<Value>: @unchecked Sendable {
 final class StandardOutput: ShellOutput, @unchecked Sendable {
     private let lock = NSLock()
     private var editor: LineEditor?
-    private var pending: [String] = []
+    private var pending: [(text: String, toStderr: Bool)] = []
 
     func out(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
     func err(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
-    func event(_ text: String) {
+    func event(_ text: String) { event(text, toStderr: false) }
+
+    /// An event for stderr (cluster-local's member logs and exit reports).
+    func errorEvent(_ text: String) { event(text, toStderr: true) }
+
+    private func event(_ text: String, toStderr: Bool) {
         lock.lock()
         if let editor {
-            pending.append(text)
+            pending.append((text, toStderr))
             lock.unlock()
             editor.wake(LineEditor.wakeEvents)
         } else {
             lock.unlock()
-            out(text)
+            toStderr ? err(text) : out(text)
         }
     }
 
@@ -97,11 +123,11 @@ final class StandardOutput: ShellOutput, @unchecked Sendable {
         let flushed = editor == nil ? pending : []
         if editor == nil { pending.removeAll() }
         lock.unlock()
-        flushed.forEach(out)
+        for (text, toStderr) in flushed { toStderr ? err(text) : out(text) }
     }
 
     /// The events queued since the last call.
-    func takePending() -> [String] {
+    func takePending() -> [(text: String, toStderr: Bool)] {
         lock.lock(); defer { lock.unlock() }
         let taken = pending
         pending.removeAll()

@@ -5,9 +5,10 @@ import ZKCore
 /// GNU readline's callback interface driven from a dedicated thread.
 ///
 /// `readLine(prompt:)` asks the thread for one line; the thread installs the prompt, then
-/// polls stdin and a wake-up pipe. Keys go to `rl_callback_read_char`; wake-ups bring watch
-/// events (printed above the line with the line redrawn) and Ctrl-C (clears the line). Tab
-/// completes command names, their options, and znode paths listed live from the server.
+/// polls stdin and a wake-up pipe. Keys go to `rl_callback_read_char`; wake-ups bring events
+/// (printed above the line with the line redrawn), Ctrl-C (clears the line, unless the owner
+/// handles SIGINT itself) and `cancel()`. Tab asks `complete` for candidates (the client's
+/// command names, options and live znode paths; cluster-local's commands and member ids).
 /// History is kept in a file across runs. readline's globals are touched by this thread only.
 final class LineEditor: @unchecked Sendable {
     static let wakeEvents: UInt8 = 0x65     // "e"
@@ -21,18 +22,22 @@ final class LineEditor: @unchecked Sendable {
 
     let output: StandardOutput
     let historyFile: String
-    let children: @Sendable (String) async -> [String]
+    /// Completion candidates for the word being typed, given the line before it.
+    let complete: @Sendable (_ before: String, _ word: String) -> [String]
     private let requests = DispatchSemaphore(value: 0)
     private let request = LockedBox<(prompt: String, reply: CheckedContinuation<String?, Never>)?>(nil)
     private let stopping = LockedBox(false)
+    private let cancelled = LockedBox(false)
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private var thread: Thread?
 
-    init(output: StandardOutput, historyFile: String, children: @escaping @Sendable (String) async -> [String]) {
+    /// `handlesInterrupt: false` leaves SIGINT to the owner (cluster-local tears down on Ctrl-C).
+    init(output: StandardOutput, historyFile: String, handlesInterrupt: Bool = true,
+         complete: @escaping @Sendable (_ before: String, _ word: String) -> [String]) {
         self.output = output
         self.historyFile = historyFile
-        self.children = children
+        self.complete = complete
         var fds: [Int32] = [0, 0]
         pipe(&fds)
         wakeRead = fds[0]
@@ -40,9 +45,11 @@ final class LineEditor: @unchecked Sendable {
         _ = fcntl(wakeRead, F_SETFL, fcntl(wakeRead, F_GETFL) | O_NONBLOCK)
         LineEditorGlobals.wakeFD = wakeWrite
         LineEditorGlobals.editor = self
-        signal(SIGINT) { _ in
-            var byte = LineEditor.wakeInterrupt
-            _ = write(LineEditorGlobals.wakeFD, &byte, 1)
+        if handlesInterrupt {
+            signal(SIGINT) { _ in
+                var byte = LineEditor.wakeInterrupt
+                _ = write(LineEditorGlobals.wakeFD, &byte, 1)
+            }
         }
         let thread = Thread { [self] in self.loop() }
         thread.name = "swzk-readline"
@@ -62,7 +69,13 @@ final class LineEditor: @unchecked Sendable {
     func stop() {
         stopping.value = true
         requests.signal()
-        signal(SIGINT, SIG_DFL)
+        if LineEditorGlobals.editor === self { signal(SIGINT, SIG_DFL) }
+    }
+
+    /// Ends input: the pending `readLine`, and every later one, returns nil.
+    func cancel() {
+        cancelled.value = true
+        wake(Self.wakeStop)
     }
 
     func wake(_ byte: UInt8) {
@@ -91,10 +104,11 @@ final class LineEditor: @unchecked Sendable {
     /// Edits one line under `prompt` and returns it (nil at end of input).
     private func edit(prompt: String) -> String? {
         drainWakeups()
+        if cancelled.value { return nil }
         LineEditorGlobals.result = nil
         output.editing(self)
         rl_callback_handler_install(prompt, lineEditorLineDone)
-        for text in output.takePending() { swzk_rl_print_above(text) }
+        for (text, toStderr) in output.takePending() { swzk_rl_print_above(text, toStderr ? 1 : 0) }
         while LineEditorGlobals.result == nil {
             var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
@@ -104,10 +118,14 @@ final class LineEditor: @unchecked Sendable {
                 break
             }
             if fds[1].revents != 0 {
-                for byte in drainWakeups() {
-                    if byte == Self.wakeInterrupt { swzk_rl_interrupt() }
+                let bytes = drainWakeups()
+                for byte in bytes where byte == Self.wakeInterrupt { swzk_rl_interrupt() }
+                for (text, toStderr) in output.takePending() { swzk_rl_print_above(text, toStderr ? 1 : 0) }
+                if cancelled.value {
+                    rl_callback_handler_remove()
+                    LineEditorGlobals.result = .some(nil)
+                    break
                 }
-                for text in output.takePending() { swzk_rl_print_above(text) }
             }
             if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { rl_callback_read_char() }
         }
@@ -133,23 +151,9 @@ final class LineEditor: @unchecked Sendable {
         return bytes
     }
 
-    /// Completion candidates for `word`, given the line before it; paths are listed from the
-    /// server, waiting at most two seconds.
+    /// Completion candidates for `word`, given the line before it.
     fileprivate func candidates(before: String, word: String) -> [String] {
-        switch ShellCompletion.kind(before: before, word: word) {
-        case .none: return []
-        case .names(let names): return names
-        case .path(let parent, _):
-            let found = LockedBox<[String]>([])
-            let done = DispatchSemaphore(value: 0)
-            let children = children
-            Task {
-                found.value = await children(parent)
-                done.signal()
-            }
-            guard done.wait(timeout: .now() + 2) == .success else { return [] }
-            return ShellCompletion.pathMatches(word: word, children: found.value)
-        }
+        complete(before, word)
     }
 }
 
