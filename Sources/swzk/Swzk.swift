@@ -18,7 +18,8 @@ struct Swzk: AsyncParsableCommand {
 
     /// Runs the chosen subcommand as ArgumentParser's own `main` does, except that bad arguments
     /// exit with status 2 (ArgumentParser's default is 64), the status every swzk command uses
-    /// for usage errors so scripts can tell them from failures (status 1).
+    /// for usage errors so scripts can tell them from failures (status 1), and are reported on
+    /// one line (`--help` has the rest).
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -29,12 +30,21 @@ struct Swzk: AsyncParsableCommand {
             }
         } catch {
             if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                FileHandle.standardError.write(Data((usageErrorLine(fullMessage(for: error)) + "\n").utf8))
                 exit(withError: ExitCode(2))
             }
             exit(withError: error)
         }
     }
+}
+
+/// The one line a usage error is reported as: ArgumentParser's first line ("Error: The value
+/// 'abc' is invalid for '--sessions <sessions>'") without its Help and Usage lines, naming the
+/// command so the line stands alone in a script's log.
+func usageErrorLine(_ message: String) -> String {
+    let first = message.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? message
+    let text = first.hasPrefix("Error: ") ? String(first.dropFirst("Error: ".count)) : first
+    return "swzk: \(text) (see --help)"
 }
 
 /// The version of this build.

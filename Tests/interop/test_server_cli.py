@@ -125,3 +125,19 @@ def test_unknown_flag_is_a_usage_error(tmp_path):
     res = _run(["server", "--no-such-flag"], tmp_path)
     assert res.returncode != 0
     assert "--no-such-flag" in res.stderr
+
+
+@pytest.mark.parametrize("argv, names", [
+    (["bench", "--sessions", "abc"], "--sessions"),
+    (["cluster-local", "3", "--observers", "abc"], "--observers"),
+    (["server", "--bogus"], "--bogus"),
+    (["log-dump"], "<file-or-dir>"),
+    (["client", "--timeout", "soon"], "--timeout"),
+    (["no-such-command"], "no-such-command"),
+])
+def test_a_bad_flag_is_one_line_naming_it_and_exit_2(tmp_path, argv, names):
+    res = _run(argv, tmp_path)
+    assert res.returncode == 2, res
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and names in lines[0], res.stderr
+    assert res.stdout == ""
