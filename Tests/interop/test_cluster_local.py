@@ -478,3 +478,67 @@ def test_sigterm_tears_down(run):
     assert not Path(c.dir).exists()
     assert all(any(re.search(rf"n{i} \(pid {r['pid']}\) exited with status 0", l) for l in c.err_lines())
                for i, r in rows.items())
+
+
+def _controlling_terminal() -> None:
+    # In the child: a session of its own whose controlling terminal is the pty on stdin, so that
+    # Ctrl-C typed there is a SIGINT to it, as in a real terminal.
+    import fcntl
+    import termios
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def test_console_on_a_terminal_completes_commands_and_ctrl_c_tears_down(tmp_path):
+    # stdin, stdout and stderr on a pseudo-terminal: the readline console with its prompt, Tab
+    # completion of commands and member ids, and Ctrl-C as the way out (exit 0, members gone).
+    import pty
+    conftest.require_swzk()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(zkservers.swzk_bin()), "cluster-local", "3", *TICK], stdin=slave, stdout=slave,
+                            stderr=slave, env={**os.environ, "TMPDIR": str(tmp), "TERM": "dumb"},
+                            preexec_fn=_controlling_terminal)
+    os.close(slave)
+    seen = bytearray()
+
+    def read_until(pattern: str, deadline_s: float = 30.0) -> str:
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            text = seen.decode(errors="replace")
+            if re.search(pattern, text):
+                return text
+            import select
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    seen.extend(os.read(master, 65536))
+                except OSError:
+                    break
+        raise AssertionError(f"no {pattern!r} on the terminal:\n{seen.decode(errors='replace')[-3000:]}")
+
+    pids: list[int] = []
+    try:
+        table = read_until(r"cluster> ")
+        pids = [int(p) for p in re.findall(r"^\d\s+\w+\s+\d+\s+(\d+)\s", table.replace("\r", ""), re.M)]
+        assert len(pids) == 3, table
+        mark = len(seen)
+        os.write(master, b"lea\t\n")
+        text = read_until(r"cluster> leader *\r?\n\d\r?\n", 15)[mark:]
+        assert "leader" in text
+        mark = len(seen)
+        os.write(master, b"status\n")
+        read_until(r"ZXID[\s\S]*cluster> ", 15)
+        os.write(master, b"\x03")  # Ctrl-C
+        assert proc.wait(20) == 0
+        wait_for(lambda: not any(pid_alive(p) for p in pids), 10, "members gone")
+        assert not any(tmp.iterdir()), "the temporary directory was left behind"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        for p in pids:
+            if pid_alive(p):
+                os.kill(p, signal.SIGKILL)
+        os.close(master)
