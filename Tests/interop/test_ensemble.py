@@ -538,6 +538,26 @@ def test_apache_zkcli_with_a_multi_host_connect_string(h):
     assert tree["/x"][0] == b"y"
 
 
+def test_config_node_getconfig_and_zkcli_config_on_every_member(h):
+    # reconfigEnabled=false: /zookeeper/config holds the server lines and version=0 on every
+    # member (Apache 3.8's QuorumMaj text; the mixed tests compare it with Apache's own), with
+    # dataVersion -1 and mzxid 0; a config watch registers; zkCli's `config` prints it.
+    e, leader = started(h, 3)
+    expected = "\n".join(line + ":participant" for line in e.server_lines()) + "\nversion=0"
+    for sid in e.ids:
+        client = h.kazoo(e, sid)
+        fired = []
+        data, stat = client.get("/zookeeper/config", watch=fired.append)
+        assert data.decode() == expected, (sid, data)
+        assert (stat.version, stat.mzxid, stat.czxid) == (-1, 0, 0), (sid, stat)
+        client.create(f"/after-config-{sid}", b"")
+        assert fired == [], "a static config never changes"
+    if zkservers.apache_zk_sh().exists():
+        r = apache_cli(e.connect_string(), "config")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert all(line in r.stdout.splitlines() for line in expected.splitlines()), r.stdout
+
+
 # ---------------------------------------------------------------- 7. expired sessions
 
 def test_ephemerals_of_an_expired_session_vanish_on_every_member(h):
