@@ -124,6 +124,40 @@ extension Array where Element == CoreAction {
         #expect(e.learner.tree.lastProcessedZxid == mine.last?.zxid)
     }
 
+    @Test func requestsBehindASyncWaitUnprocessedUntilItIsAnswered() throws {
+        // On a learner: the write after a sync is not forwarded until the leader's SYNC came back,
+        // so its reply can never overtake the sync's (the leader confirms a sync with a quorum,
+        // which may take longer than committing a later write).
+        var e = EnsembleCores()
+        _ = e.learnerSession(1)
+        let sync = e.toLearner(.request(c1, xid: 1, .sync(SyncRequest(path: "/"))))
+        #expect(sync.forwarded.map(\.type) == [.sync])
+        let held = e.toLearner(.request(c1, xid: 2, createRequest("/after")))
+        let read = e.toLearner(.request(c1, xid: 3, .exists(ExistsRequest(path: "/", watch: false))))
+        #expect(held.forwarded.isEmpty && held.sent(to: c1).isEmpty && read.sent(to: c1).isEmpty)
+        let answered = e.learner.syncReached(now: e.now)
+        #expect(answered.replies(to: c1).map(\.0.xid) == [1])
+        #expect(answered.forwarded.map(\.type) == [.create], "released once the sync is answered")
+        let applied = e.learner.applyCommitted(e.prepareAndCommit(try #require(answered.forwarded.first)), now: e.now)
+        #expect(applied.replies(to: c1).map(\.0.xid) == [2, 3])
+    }
+
+    @Test func theLeadersOwnSyncIsHeldForConfirmationAndWritesBehindItWait() throws {
+        var e = EnsembleCores()
+        let c = ConnectionID(9)
+        _ = e.toLeader(.opened(c, address: "127.0.0.1", port: 40009))
+        let connect = e.toLeader(.connect(c, CoreHarness.connectRequest()))
+        if let last = connect.persisted.last { _ = e.leader.commitThrough(last.zxid, now: e.now) }
+        let sync = e.toLeader(.request(c, xid: 1, .sync(SyncRequest(path: "/"))))
+        #expect(sync.forwarded.map(\.type) == [.sync], "handed to the Leader machine to confirm")
+        #expect(sync.sent(to: c).isEmpty)
+        let write = e.toLeader(.request(c, xid: 2, createRequest("/w")))
+        #expect(write.persisted.isEmpty, "not prepared while the sync waits")
+        let confirmed = e.leader.syncReached(now: e.now)
+        #expect(confirmed.replies(to: c).map(\.0.xid) == [1])
+        #expect(confirmed.persisted.count == 1)
+    }
+
     @Test func readsQueuedBehindAForwardedWriteWaitForItsCommit() throws {
         var e = EnsembleCores()
         _ = e.learnerSession(1)

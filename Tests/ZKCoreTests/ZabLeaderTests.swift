@@ -511,21 +511,48 @@ struct LeaderDriver {
         #expect(out.last == .commit(through: Zxid(epoch: 1, counter: 1)))
     }
 
-    @Test func syncRequestIsAnsweredAtOnceWhenNothingIsOutstanding() {
+    let syncRequest = ForwardedRequest(session: SessionID(7), cxid: 3, type: .sync,
+                                       body: ClientRequest.sync(SyncRequest(path: "/")).encodedBody(), authInfo: [])
+    let pingReply = ZabPacket.pingReply(zxid: .zero, touched: [])
+
+    @Test func syncIsAnsweredOnceAQuorumAnsweredAPingSentAfterIt() {
+        // Unlike Apache ZooKeeper (ZOOKEEPER-1675), a sync confirms the leader still leads: every
+        // synced learner gets a PING, and SYNC goes back once a quorum of voters answered theirs.
+        var d = LeaderDriver(verifier: zabVerifier(voters: 5))
+        d.establish([2, 3, 4, 5])
+        // A routine PING first: replies to it must not confirm the sync (replies answer PINGs in order).
+        #expect(summary(d.tick(at: d.leader.nextDeadline).packets(to: conn(3))) == ["ping 0x0"])
+        let out = d.send(2, ZabPacket.request(syncRequest))
+        #expect(summary(out.packets(to: conn(2))) == ["ping 0x0"])
+        #expect(summary(out.packets(to: conn(5))) == ["ping 0x0"])
+        #expect(d.leader.pendingSyncCount == 1)
+        #expect(d.send(3, pingReply).isEmpty)
+        #expect(d.send(4, pingReply).isEmpty, "server 4 answered its older PING; the sync's is still out")
+        #expect(d.send(4, pingReply).isEmpty, "the leader, 3 and 4 make a quorum only with 3's second reply")
+        #expect(summary(d.send(3, pingReply).packets(to: conn(2))) == ["sync 0x0"])
+        #expect(d.leader.pendingSyncCount == 0)
+    }
+
+    @Test func aSyncIsNotConfirmedWithoutAQuorumBehindTheLeader() {
         var d = LeaderDriver()
         d.establish([2, 3])
-        let sync = ForwardedRequest(session: SessionID(7), cxid: 3, type: .sync,
-                                    body: ClientRequest.sync(SyncRequest(path: "/")).encodedBody(), authInfo: [])
-        #expect(d.send(2, ZabPacket.request(sync)) == [.send(conn(2), [ZabPacket.bare(.sync, zxid: .zero)])])
+        _ = d.send(2, ZabPacket.request(syncRequest))
+        _ = d.leader.learnerClosed(conn(2), now: 0)
+        #expect(d.leader.pendingSyncCount == 0, "a departed learner's syncs go with it")
+        var out: [LeaderAction] = []
+        d.leader.syncRequested(by: nil, into: &out)
+        _ = d.leader.learnerClosed(conn(3), now: 0)
+        // The leader alone (a deposed leader that does not know it yet) never confirms it.
+        #expect(d.leader.pendingSyncCount == 1)
+        #expect(!d.tick(at: d.leader.nextDeadline).contains(.localSyncConfirmed))
     }
 
     @Test func syncRequestWaitsForTheLastProposedToCommit() {
         var d = LeaderDriver()
         d.establish([2, 3])
         _ = d.leader.proposed([zabTxn(1, 1), zabTxn(1, 2)], now: 0)
-        let sync = ForwardedRequest(session: SessionID(7), cxid: 3, type: .sync,
-                                    body: ClientRequest.sync(SyncRequest(path: "/")).encodedBody(), authInfo: [])
-        #expect(d.send(3, ZabPacket.request(sync)).isEmpty)
+        #expect(summary(d.send(3, ZabPacket.request(syncRequest)).packets(to: conn(3))) == ["ping 0x100000002"])
+        #expect(d.send(3, pingReply).isEmpty, "confirmed, but 0x100000002 is not committed yet")
         #expect(d.leader.pendingSyncCount == 1)
         _ = d.leader.logSynced(through: Zxid(epoch: 1, counter: 2), now: 0)
         let first = d.ack(2, Zxid(epoch: 1, counter: 1))
@@ -533,6 +560,16 @@ struct LeaderDriver {
         let second = d.ack(2, Zxid(epoch: 1, counter: 2))
         #expect(summary(second.packets(to: conn(3))) == ["commit 0x100000002", "sync 0x0"])
         #expect(d.leader.pendingSyncCount == 0)
+    }
+
+    @Test func theLeadersOwnClientsSyncIsConfirmedTheSameWay() {
+        var d = LeaderDriver()
+        d.establish([2, 3])
+        var out: [LeaderAction] = []
+        d.leader.syncRequested(by: nil, into: &out)
+        #expect(summary(out.packets(to: conn(2))) == ["ping 0x0"])
+        #expect(!out.contains(.localSyncConfirmed))
+        #expect(d.send(2, pingReply) == [.localSyncConfirmed])
     }
 
     @Test func forwardedWriteIsHandedToTheCoreWithTheSendersID() {
@@ -646,7 +683,13 @@ struct LeaderDriver {
         func record(_ actions: [LeaderAction]) {
             for action in actions {
                 switch action {
-                case .send(learner, let packets): sent += packets
+                case .send(learner, let packets):
+                    sent += packets.filter { $0.type != ZabType.ping.rawValue }
+                    // The learner answers the PING a sync sends (a quorum-confirmed sync, which
+                    // Apache's leader does not do; everything else is as captured).
+                    if packets.contains(where: { $0.type == ZabType.ping.rawValue }) {
+                        record(leader.received(ZabPacket.pingReply(zxid: .zero, touched: []), from: learner, now: 0))
+                    }
                 case .persistAcceptedEpoch, .persistCurrentEpoch, .established: epochWrites.append(action)
                 case .close(_, let reason), .quit(let reason): Issue.record("unexpected: \(reason)")
                 default: break

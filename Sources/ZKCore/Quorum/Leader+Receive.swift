@@ -34,6 +34,8 @@ extension Leader {
         case (.ping, .forwarding):
             let touched = try ZabPacket.touchedSessions(of: packet)
             if !touched.isEmpty { actions.append(.touch(touched.map { SessionTouch(session: $0.0, timeoutMs: $0.1) })) }
+            learners[id]!.pingsAnswered += 1
+            answerSyncs(into: &actions)
         case (.revalidate, .forwarding):
             let (session, timeout) = try ZabPacket.revalidateRequestFields(of: packet)
             actions.append(.revalidate(id, session, timeoutMs: timeout))
@@ -142,11 +144,7 @@ extension Leader {
         let request = try ZabPacket.forwarded(of: packet)
         guard phase == .broadcast, let sid = learners[id]?.sid else { return }
         if request.type == .sync {
-            if outstanding.isEmpty {
-                actions.append(.send(id, [ZabPacket.bare(.sync, zxid: .zero)]))
-            } else {
-                pendingSyncs.append((lastProposed, id))
-            }
+            syncRequested(by: id, into: &actions)
             return
         }
         actions.append(.prepare(request, from: sid))

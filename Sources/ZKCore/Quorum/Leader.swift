@@ -16,6 +16,8 @@ public enum LeaderAction: Hashable, Sendable {
     case commit(through: Zxid)
     /// A quorum acknowledged NEWLEADER: start serving clients in this epoch.
     case established(epoch: Int32)
+    /// A sync from one of the leader's own clients is confirmed: answer the oldest waiting one.
+    case localSyncConfirmed
     /// A learner forwarded a client request: prepare it (the result comes back as `proposed`).
     case prepare(ForwardedRequest, from: ServerID)
     /// Sessions kept alive by a learner's clients.
@@ -28,6 +30,22 @@ public enum LeaderAction: Hashable, Sendable {
     /// Leadership is over (lost quorum, timed out): go back to LOOKING.
     case quit(reason: String)
     case log(LogLevel, String)
+}
+
+/// A client's sync at the leader. In Apache ZooKeeper a sync only waits for the proposals made
+/// before it to commit, so a leader that was deposed without knowing it (paused, partitioned)
+/// answers a sync from stale state and the read after it is stale (ZOOKEEPER-1675, jepsen#399).
+/// Here a sync also waits until a quorum of voters proved they still follow this leader after
+/// the sync arrived: each answered a PING sent after it (as etcd's ReadIndex confirms
+/// leadership). Only then does SYNC go back (to a learner) or the leader's own client get its
+/// answer, so sync followed by a read is linearizable.
+struct PendingSync {
+    /// The last proposal when the sync arrived: it must be committed first.
+    var zxid: Zxid
+    /// The learner that forwarded it, or nil for a client of the leader itself.
+    var learner: LearnerConnectionID?
+    /// Per learner connection, the PING number whose reply confirms (voters only).
+    var confirmingPings: [LearnerConnectionID: UInt64]
 }
 
 /// The Zab leader as a pure machine: discovery (epoch agreement), synchronization of each learner
@@ -72,6 +90,11 @@ public struct Leader {
         var peerLastZxid = Zxid.zero
         /// Packets must arrive before this time.
         var deadlineMs: Int64
+        /// PINGs sent to it and PING replies received: TCP keeps both in order and a learner answers
+        /// every PING, so reply number n answers PING number n (how a sync learns that this
+        /// learner still followed this leader after the sync arrived).
+        var pingsSent: UInt64 = 0
+        var pingsAnswered: UInt64 = 0
         /// Proposals sent and not ACKed yet, with the time sent: only those sent once the learner
         /// ACKed NEWLEADER (ZooKeeper's `SyncLimitCheck` starts then; until then initLimit bounds
         /// the sync, and a learner behind a long SNAP stream has thousands of packets to catch up on).
@@ -105,8 +128,8 @@ public struct Leader {
     public internal(set) var lastProposed: Zxid
     /// Highest zxid durable in the leader's own log.
     public internal(set) var selfSynced: Zxid
-    /// Learner syncs waiting for a zxid to commit before SYNC goes back.
-    var pendingSyncs = Deque<(zxid: Zxid, learner: LearnerConnectionID)>()
+    /// Syncs waiting, oldest first (see `PendingSync`).
+    var pendingSyncs = Deque<PendingSync>()
     let startedMs: Int64
     var nextPingMs: Int64
     var nextQuorumCheckMs: Int64
@@ -192,9 +215,11 @@ public struct Leader {
     public mutating func learnerClosed(_ id: LearnerConnectionID, now: Int64) -> [LeaderAction] {
         learners[id] = nil
         pendingSyncs.removeAll { $0.learner == id }
+        var actions: [LeaderAction] = []
+        answerSyncs(into: &actions)
         checkInvariants()
         _ = now
-        return []
+        return actions
     }
 
     /// The leader's own log made everything up to `zxid` durable.
@@ -247,6 +272,7 @@ public struct Leader {
             nextPingMs = now + settings.pingIntervalMs
             let ping = ZabPacket.bare(.ping, zxid: lastProposed)
             for id in learners.keys.sorted() where learners[id]!.stage == .forwarding {
+                learners[id]!.pingsSent += 1
                 actions.append(.send(id, [ping]))
             }
         }
@@ -267,6 +293,7 @@ public struct Leader {
         guard learners.removeValue(forKey: id) != nil else { return }
         pendingSyncs.removeAll { $0.learner == id }
         actions.append(.close(id, reason: reason))
+        answerSyncs(into: &actions)
     }
 
     // MARK: - Commit
@@ -291,11 +318,46 @@ public struct Leader {
         }
         guard committedAny else { return }
         actions.append(.commit(through: lastCommitted))
-        while let sync = pendingSyncs.first, sync.zxid <= lastCommitted {
-            pendingSyncs.removeFirst()
-            actions.append(.send(sync.learner, [ZabPacket.bare(.sync, zxid: .zero)]))
-        }
+        answerSyncs(into: &actions)
         _ = now
+    }
+
+    // MARK: - Syncs
+
+    /// A sync arrived (forwarded by `learner`, or from the leader's own client when nil): PING
+    /// every synced learner now, and answer once the PINGs of a quorum of voters are answered and
+    /// everything proposed before it is committed.
+    mutating func syncRequested(by learner: LearnerConnectionID?, into actions: inout [LeaderAction]) {
+        var confirming: [LearnerConnectionID: UInt64] = [:]
+        let ping = ZabPacket.bare(.ping, zxid: lastProposed)
+        for id in learners.keys.sorted() where learners[id]!.stage == .forwarding {
+            learners[id]!.pingsSent += 1
+            actions.append(.send(id, [ping]))
+            if !learners[id]!.observer { confirming[id] = learners[id]!.pingsSent }
+        }
+        pendingSyncs.append(PendingSync(zxid: lastProposed, learner: learner, confirmingPings: confirming))
+        answerSyncs(into: &actions)
+    }
+
+    /// Whether a quorum of voters (the leader included) answered the PINGs a sync waits for.
+    func confirmed(_ sync: PendingSync) -> Bool {
+        var voters: Set<ServerID> = [myID]
+        for (id, number) in sync.confirmingPings {
+            if let handle = learners[id], let sid = handle.sid, handle.pingsAnswered >= number { voters.insert(sid) }
+        }
+        return verifier.containsQuorum(voters)
+    }
+
+    /// Answers the oldest syncs that are confirmed and whose proposals are committed, in order.
+    mutating func answerSyncs(into actions: inout [LeaderAction]) {
+        while let sync = pendingSyncs.first, sync.zxid <= lastCommitted, confirmed(sync) {
+            pendingSyncs.removeFirst()
+            if let learner = sync.learner {
+                actions.append(.send(learner, [ZabPacket.bare(.sync, zxid: .zero)]))
+            } else {
+                actions.append(.localSyncConfirmed)
+            }
+        }
     }
 
     /// Debug-build checks of the leader's bookkeeping.

@@ -137,7 +137,15 @@ extension QuorumPeer {
                     out += perform(proposed, now: now)
                 }
             case .forward(let request):
-                out.append(.sendToLeader([ZabPacket.request(request)]))
+                if case .leading(var leader) = role {
+                    // Only syncs: the leader's own clients' writes are prepared here.
+                    var more: [LeaderAction] = []
+                    leader.syncRequested(by: nil, into: &more)
+                    role = .leading(leader)
+                    out += perform(more, now: now)
+                } else {
+                    out.append(.sendToLeader([ZabPacket.request(request)]))
+                }
             case .revalidate(let session, let timeout):
                 out.append(.sendToLeader([ZabPacket.revalidateRequest(session: session, timeoutMs: timeout)]))
             case .send, .close, .throttle, .log:
@@ -174,6 +182,8 @@ extension QuorumPeer {
                 out.append(recordCurrentEpoch(epoch))
             case .commit(let zxid):
                 out += route(core.commitThrough(zxid, now: now), now: now)
+            case .localSyncConfirmed:
+                out += route(core.syncReached(now: now), now: now)
             case .established(let epoch):
                 core.becomeLeader(epoch: epoch)
                 election.updateVoteEpoch(Int64(epoch))

@@ -27,7 +27,13 @@ struct ClientConnection {
         case forwarded(xid: Int32, request: ClientRequest, receivedAt: Int64)
         /// A learner's createSession on its way through the leader.
         case creatingSession
+        /// A request that arrived behind a sync of this connection still on its way; processed
+        /// once the sync is answered.
+        case deferred(xid: Int32, request: ClientRequest, receivedAt: Int64)
     }
+
+    /// A sync of this connection is on its way: later requests wait as `deferred`.
+    var holdsForSync = false
 
     let id: ConnectionID
     /// Remote IP address (no port), the `ip` auth id.

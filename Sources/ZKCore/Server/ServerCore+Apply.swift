@@ -128,7 +128,7 @@ extension ServerCore {
     private mutating func popWrite(_ id: ConnectionID) {
         guard let first = connections[id]?.queue.first else { return }
         switch first {
-        case .read:
+        case .read, .deferred:
             return
         case .write, .forwarded, .creatingSession:
             connections[id]?.queue.removeFirst()

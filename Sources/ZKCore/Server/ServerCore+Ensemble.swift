@@ -55,10 +55,13 @@ extension ServerCore {
     /// Forwards a client request to the leader; its reply waits for the commit (or the leader's
     /// SYNC) in the connection's queue, behind which later reads wait too.
     mutating func forward(_ id: ConnectionID, xid: Int32, _ request: ClientRequest, session: SessionID,
-                          now: CoreTime, into actions: inout [CoreAction]) {
+                          receivedAt: Int64, into actions: inout [CoreAction]) {
         guard let connection = connections[id] else { return }
-        connections[id]?.queue.append(.forwarded(xid: xid, request: request, receivedAt: now.monotonicMs))
-        if case .sync = request { forwardedSyncs.append(id) }
+        connections[id]?.queue.append(.forwarded(xid: xid, request: request, receivedAt: receivedAt))
+        if case .sync = request {
+            forwardedSyncs.append(id)
+            connections[id]?.holdsForSync = true
+        }
         actions.append(.forward(ForwardedRequest(session: session, cxid: xid, type: request.opCode,
                                                  body: request.encodedBody(), authInfo: connection.authIDs)))
     }
@@ -159,9 +162,27 @@ extension ServerCore {
             connections[id]?.queue.removeFirst()
             connections[id]?.queue.prepend(.read(xid: xid, request: request, receivedAt: receivedAt))
             drainReads(id, now: now, into: &actions)
+            releaseDeferred(id, now: now, into: &actions)
             break
         }
         return actions
+    }
+
+    /// The connection's sync was answered: the requests that waited behind it go through in
+    /// order (one of them may be another sync, behind which the rest wait again).
+    mutating func releaseDeferred(_ id: ConnectionID, now: CoreTime, into actions: inout [CoreAction]) {
+        guard var connection = connections[id], let session = connection.session else { return }
+        var waiting: [(xid: Int32, request: ClientRequest, receivedAt: Int64)] = []
+        while case let .deferred(xid, request, receivedAt)? = connection.queue.last {
+            connection.queue.removeLast()
+            waiting.append((xid, request, receivedAt))
+        }
+        connection.holdsForSync = false
+        connections[id] = connection
+        for item in waiting.reversed() {
+            dispatch(id, xid: item.xid, item.request, session: session, receivedAt: item.receivedAt, now: now,
+                     into: &actions)
+        }
     }
 
     /// Sessions this learner's clients kept alive since the last call, for the PING reply.

@@ -289,8 +289,25 @@ public struct ServerCore {
 
         connections[id]?.outstanding += 1
         outstandingTotal += 1
+        dispatch(id, xid: xid, request, session: session, receivedAt: now.monotonicMs, now: now, into: &actions)
+    }
+
+    /// Forwards, prepares, answers or queues a counted request. Behind a sync of the same
+    /// connection that is still on its way, requests wait unprocessed (`deferred`) until it is
+    /// answered, as ZooKeeper's CommitProcessor holds a session's requests behind its sync: a
+    /// sync waits for a quorum of followers to confirm the leader, and a write sent after it
+    /// could otherwise commit, and be answered, first.
+    mutating func dispatch(_ id: ConnectionID, xid: Int32, _ request: ClientRequest, session: SessionID,
+                           receivedAt: Int64, now: CoreTime, into actions: inout [CoreAction]) {
+        if connections[id]?.holdsForSync == true {
+            connections[id]?.queue.append(.deferred(xid: xid, request: request, receivedAt: receivedAt))
+            return
+        }
         if role == .learner, isWrite(request) || request.opCode == .sync {
-            forward(id, xid: xid, request, session: session, now: now, into: &actions)
+            forward(id, xid: xid, request, session: session, receivedAt: receivedAt, into: &actions)
+        } else if role == .leader, request.opCode == .sync {
+            // The leader confirms its leadership with a quorum before answering (`Leader.syncRequested`).
+            forward(id, xid: xid, request, session: session, receivedAt: receivedAt, into: &actions)
         } else if isWrite(request) {
             let zxid = assignZxid()
             let txn: LoggedTxn
@@ -305,11 +322,11 @@ public struct ServerCore {
                 txn = prepareWrite(request, xid: xid, connection: connections[id]!, session: session, zxid: zxid, now: now)
             }
             connections[id]?.queue.append(.write(zxid))
-            enqueue(txn, origin: .client(id, xid: xid, request: request, receivedAt: now.monotonicMs), into: &actions)
+            enqueue(txn, origin: .client(id, xid: xid, request: request, receivedAt: receivedAt), into: &actions)
         } else if connections[id]?.queue.isEmpty == true {
-            answerRead(id, xid: xid, request, receivedAt: now.monotonicMs, now: now, into: &actions)
+            answerRead(id, xid: xid, request, receivedAt: receivedAt, now: now, into: &actions)
         } else {
-            connections[id]?.queue.append(.read(xid: xid, request: request, receivedAt: now.monotonicMs))
+            connections[id]?.queue.append(.read(xid: xid, request: request, receivedAt: receivedAt))
         }
     }
 
