@@ -53,4 +53,23 @@ import Testing
         let short = (5...8).map { txn(2, $0) }  // ends at (2,8); the committed log starts at (2,11)
         #expect(leader().diskPlan(peerLast: Zxid(epoch: 2, counter: 5), logged: short) == .snap)
     }
+
+    @Test func logsReadWhileTheCommittedLogMovedOnPastThemAreASnap() {
+        // Found by simulation seed 580 once the log read ran off the core loop: the read was asked
+        // through the committed log's start (1,5); meanwhile epoch 2 committed enough to push
+        // (1,6)...(1,9) out of it. Joining (1,5) straight to (2,1) looks contiguous (the first txn
+        // of a later epoch) but skips the end of epoch 1: that learner diverged.
+        let servers = (1...3).map { QuorumServer(id: ServerID(Int64($0)), address: "127.0.0.1", quorumPort: 2000 + $0,
+                                                 electionPort: 3000 + $0) }
+        let leader = Leader(myID: ServerID(1), verifier: QuorumVerifier(servers: servers),
+                            settings: ZabSettings(tickMs: 200, commitLogCount: 5), acceptedEpoch: 2, currentEpoch: 2,
+                            lastZxid: Zxid(epoch: 2, counter: 5),
+                            history: (1...9).map { txn(1, $0) } + (1...5).map { txn(2, $0) }, now: 0)
+        let readEarlier = (3...5).map { txn(1, $0) }
+        #expect(leader.diskPlan(peerLast: Zxid(epoch: 1, counter: 3), logged: readEarlier) == .snap)
+        // Read through the committed log's start as it is now, the same learner gets its DIFF.
+        let readNow = (3...9).map { txn(1, $0) } + [txn(2, 1)]
+        #expect(leader.diskPlan(peerLast: Zxid(epoch: 1, counter: 3), logged: readNow)
+                == .diff((4...9).map { txn(1, $0) } + (1...5).map { txn(2, $0) }))
+    }
 }

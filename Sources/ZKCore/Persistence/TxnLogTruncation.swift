@@ -18,6 +18,22 @@ public struct LogTruncation: Hashable, Sendable {
 /// TRUNC packet from the leader (quorum-protocol.md §7.4), ZooKeeper's `ZKDatabase.truncateLog`
 /// → `FileTxnSnapLog.truncateLog` → `FileTxnLog.truncate`.
 public enum TxnLogTruncation {
+    /// Deletes every txn log file (a learner just wrote the snapshot the leader sent by SNAP):
+    /// they hold this server's history from before the SNAP, which may end in txns the ensemble
+    /// never committed (a SNAP rather than a TRUNC was chosen for it). The snapshot covers all it
+    /// needs; if this server later leads, a log read for a DIFF must not find those txns, because
+    /// joining them to later epochs looks contiguous. Returns the paths deleted.
+    public static func retireAll(logDirectory: String) throws(LogError) -> [String] {
+        var deleted: [String] = []
+        for entry in TxnLogFormat.logFiles(try PosixFile.listDirectory(logDirectory), after: .zero) {
+            let path = PosixFile.join(logDirectory, entry.name)
+            try PosixFile.remove(path)
+            deleted.append(path)
+        }
+        if !deleted.isEmpty { try syncDirectory(logDirectory) }
+        return deleted
+    }
+
     /// Removes every txn after `zxid` from the log files of `logDirectory` and every snapshot newer
     /// than `zxid` from `snapDirectory`; the caller then reloads the database from disk.
     ///

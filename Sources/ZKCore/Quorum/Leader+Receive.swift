@@ -186,6 +186,10 @@ extension Leader {
         guard let logged, let anchor = logged.first, anchor.zxid <= peerLast else { return .snap }
         var history = Array(logged.dropFirst().filter { $0.zxid > peerLast })
         let joined = history.last?.zxid ?? anchor.zxid
+        // The logs are read off the core loop while the leader keeps committing, and the committed
+        // log keeps only its newest entries: when its start moved past what was read, the join
+        // would skip txns, and the check below cannot see a skipped end of an epoch.
+        if let first = committedLog.first, first.zxid > joined { return .snap }
         history += committedLog.filter { $0.zxid > joined }
         var previous = anchor.zxid
         for txn in history {

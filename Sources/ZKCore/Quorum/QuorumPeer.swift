@@ -25,7 +25,8 @@ public enum PeerAction: Hashable, Sendable {
     case receiveSnapshot(zxid: Zxid)
     /// Learner: cut the log after this zxid, then reload; report `databaseReloaded`.
     case truncateLog(to: Zxid)
-    /// Write the current tree as a snapshot, durably.
+    /// Write the current tree (loaded from a SNAP) as a snapshot, durably, then delete every older
+    /// txn log file: they may end in txns the ensemble never committed (`TxnLogTruncation.retireAll`).
     case writeSnapshot
     case persistAcceptedEpoch(Int32)
     case persistCurrentEpoch(Int32)

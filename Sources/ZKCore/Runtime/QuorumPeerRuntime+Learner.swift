@@ -123,7 +123,8 @@ extension QuorumPeerRuntime {
         }
     }
 
-    /// Writes the tree as a snapshot, durably, on the core loop (a SNAP-synced learner).
+    /// Writes the tree as a snapshot, durably, on the core loop (a SNAP-synced learner), then
+    /// retires the older log files; the log starts a new file with the next txn.
     public func writeSnapshot(of core: ServerCore) {
         do {
             let path = try SnapshotFile.write(
@@ -131,6 +132,10 @@ extension QuorumPeerRuntime {
                 compression: setup.config.snapshotCompression, digestEnabled: setup.config.digestEnabled,
                 sync: setup.config.forceSync)
             logger.info("wrote \(path)")
+            logStore.close()
+            let retired = try TxnLogTruncation.retireAll(logDirectory: setup.persistence.directory.logDir)
+            if !retired.isEmpty { logger.info("retired \(retired.count) log files older than the snapshot") }
+            logStore = try FileLogStore(config: setup.config)
         } catch {
             fatalError("cannot write the snapshot received from the leader: \(error)")
         }

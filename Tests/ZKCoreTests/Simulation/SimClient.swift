@@ -4,7 +4,9 @@ import ZKCore
 /// produces: handshake, creates, setData, getData and sync, reconnecting to another member with
 /// its session when its server goes away.
 struct SimClient {
-    enum Op { case create(String), set(String), get(String), sync }
+    /// A get remembers when the last sync before it on its connection was sent: it must see
+    /// every write acknowledged before then (sync then read is linearizable in swzk).
+    enum Op { case create(String), set(String), get(String, afterSyncAt: Int64?), sync }
 
     let index: Int
     var node = -1
@@ -18,11 +20,14 @@ struct SimClient {
     var created: [String] = []
     var counter = 0
     var active = true
+    /// When this connection last sent a sync.
+    var lastSyncSentAt: Int64?
 
     mutating func disconnected() {
         connection = nil
         connected = false
         pending.removeAll()
+        lastSyncSentAt = nil
     }
 }
 
@@ -42,35 +47,43 @@ extension SimCluster {
             clientOfConnection[id] = c
             let request = ConnectRequest(lastZxidSeen: clients[c].lastZxidSeen, timeOut: 2000,
                                          sessionId: clients[c].session, passwd: clients[c].passwd, readOnly: false)
-            drive(i) { $0.clientInputs([.opened(id, address: "127.0.0.1", port: 50000 + c), .connect(id, request)], now: wall) }
+            send([.opened(id, address: "127.0.0.1", port: 50000 + c), .connect(id, request)], to: i)
             return
         }
-        guard clients[c].connected, clients[c].pending.count < 3, let id = clients[c].connection else { return }
+        guard clients[c].connected, clients[c].pending.count < 8, let id = clients[c].connection else { return }
         let xid = clients[c].nextXid
         clients[c].nextXid += 1
         let roll = random.next() % 10
         let op: SimClient.Op
         let request: ClientRequest
-        if roll < 4 || clients[c].created.isEmpty {
+        // Reads and writes go to any client's nodes, so that one client can see another's writes
+        // (what a stale read after a sync would get wrong).
+        if roll < 4 || created.isEmpty {
             clients[c].counter += 1
             let path = "/c\(c)-\(clients[c].counter)"
             op = .create(path)
             request = .create(.create2, CreateRequest(path: path, data: Array("v\(xid)".utf8), acl: ACL.openUnsafe, flags: 0))
         } else if roll < 7 {
-            let path = clients[c].created[Int(random.next() % UInt64(clients[c].created.count))]
+            let path = created[Int(random.next() % UInt64(created.count))]
             op = .set(path)
             request = .setData(SetDataRequest(path: path, data: Array("s\(xid)".utf8), version: -1))
         } else if roll < 9 {
-            let path = clients[c].created[Int(random.next() % UInt64(clients[c].created.count))]
-            op = .get(path)
+            let path = created[Int(random.next() % UInt64(created.count))]
+            op = .get(path, afterSyncAt: clients[c].lastSyncSentAt)
             request = .getData(GetDataRequest(path: path, watch: false))
         } else {
             op = .sync
             request = .sync(SyncRequest(path: "/"))
+            clients[c].lastSyncSentAt = now
         }
         clients[c].pending[xid] = op
         let i = clients[c].node
-        drive(i) { $0.clientInputs([.request(id, xid: xid, request)], now: wall) }
+        send([.request(id, xid: xid, request)], to: i)
+    }
+
+    /// A client's bytes reach member `i` a moment later, in order (one TCP connection).
+    func send(_ inputs: [CoreInput], to i: Int) {
+        queue.push(now + 1, .clientInput(node: i, incarnation: nodes[i].incarnation, inputs))
     }
 
     /// A core action for a client connection.
@@ -111,9 +124,18 @@ extension SimCluster {
             switch (op, body) {
             case (.create(let path), .create2(let r)):
                 clients[c].created.append(path)
+                created.append(path)
                 checker.acknowledged(Zxid(r.stat.czxid), what: "create \(path)", at: now)
             case (.set(let path), .stat(let stat)):
                 checker.acknowledged(Zxid(stat.mzxid), what: "set \(path)", at: now)
+            case (.get(let path, let syncAt?), .getData(let response)):
+                // Every write of this path acknowledged before the sync was sent must be visible.
+                let floor = checker.acknowledged.filter { $0.at < syncAt && ($0.what == "set \(path)" || $0.what == "create \(path)") }
+                    .map(\.zxid).max()
+                if let floor, Zxid(response.stat.mzxid) < floor {
+                    checker.fail("client \(c) read \(path) at mzxid \(Zxid(response.stat.mzxid)) after a sync sent at t=\(syncAt), "
+                        + "but \(floor) was acknowledged before it (stale sync+read)")
+                }
             case (.get, _), (.sync, _), (.create, _), (.set, _):
                 break
             }

@@ -15,6 +15,15 @@ extension SimCluster {
     }
 
     func handle(_ event: SimEvent) {
+        if let i = member(handling: event), nodes[i].pausedUntil > now {
+            // A resumed process first reads what reached its sockets, then its timers fire.
+            if case .tick = event {
+                queue.push(nodes[i].pausedUntil + 50, event)
+            } else {
+                queue.push(nodes[i].pausedUntil, event)
+            }
+            return
+        }
         switch event {
         case let .tick(i, incarnation):
             guard incarnation == nodes[i].incarnation, nodes[i].peer != nil else { return }
@@ -60,8 +69,30 @@ extension SimCluster {
             drive(i) { $0.historyRead(id, txns: txns, now: wall) }
         case .client(let c):
             clientStep(c)
+        case let .clientInput(i, incarnation, inputs):
+            guard alive(i, incarnation) else { return }
+            drive(i) { $0.clientInputs(inputs, now: wall) }
         case .fault(let fault):
             inject(fault)
+        }
+    }
+
+    /// The member that handles an event first (a paused one handles nothing until it resumes).
+    func member(handling event: SimEvent) -> Int? {
+        switch event {
+        case .tick(let i, _), .retryConnect(let i, _), .fsync(let i, _, _, _), .snapshotStep(let i, _, _),
+             .historyRead(let i, _, _, _):
+            return i
+        case .election(_, let to, _):
+            return to
+        case .connect(let id), .toLeader(let id, _), .closedAtLeader(let id):
+            return connections[id]?.leader
+        case .toLearner(let id, _), .closedAtLearner(let id):
+            return connections[id]?.learner
+        case .clientInput(let i, _, _):
+            return i
+        case .client, .fault:
+            return nil
         }
     }
 
@@ -149,6 +180,10 @@ extension SimCluster {
             guard let i = currentLeader else { return }
             log("the leader is n\(i + 1)")
             inject(.isolate(i))
+        case .pauseLeader(let ms):
+            guard let i = currentLeader else { return }
+            log("the leader is n\(i + 1)")
+            nodes[i].pausedUntil = now + ms
         case .healAll:
             cut.removeAll()
             for i in nodes.indices { nodes[i].slowDisk = false }

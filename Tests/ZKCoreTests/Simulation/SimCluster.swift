@@ -17,6 +17,8 @@ final class SimCluster {
         /// Whether the quorum port accepts learners (only while leading).
         var listening = false
         var lastDiskDone: Int64 = 0
+        /// Frozen (SIGSTOP) until this time: its events wait until then.
+        var pausedUntil: Int64 = 0
     }
 
     let seed: UInt64
@@ -31,6 +33,8 @@ final class SimCluster {
     /// Directed links that drop everything (from, to).
     var cut: Set<[Int]> = []
     var clients: [SimClient] = []
+    /// Every node a client saw created, in order.
+    var created: [String] = []
     var nextClientConnection: UInt64 = 0
     var clientOfConnection: [ConnectionID: Int] = [:]
     var checker = SimChecker()
@@ -96,6 +100,7 @@ final class SimCluster {
         guard nodes[i].peer != nil else { return }
         log("CRASH n\(i + 1)")
         nodes[i].member = nil
+        nodes[i].pausedUntil = 0
         nodes[i].listening = false
         nodes[i].disk.crash()
         nodes[i].incarnation += 1

@@ -27,9 +27,13 @@ struct SimDisk {
         generation += 1
     }
 
-    /// Writes `tree` as the snapshot, durably, through the real snapshot writer.
+    /// Writes `tree` as the snapshot, durably, through the real snapshot writer, and retires the
+    /// log before it (as `TxnLogTruncation.retireAll` does after a SNAP).
     mutating func writeSnapshot(of core: ServerCore) {
         snapshot = (core.tree.lastProcessedZxid, SimDisk.serialize(core))
+        log.removeAll()
+        durable = 0
+        generation += 1
     }
 
     /// The tree as the real snapshot writer lays it out.

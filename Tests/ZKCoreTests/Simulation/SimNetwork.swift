@@ -40,6 +40,8 @@ enum SimEvent {
     /// The leader's log read for a DIFF comes back.
     case historyRead(node: Int, incarnation: Int, LearnerConnectionID, [LoggedTxn]?)
     case client(Int)
+    /// What a client sent reaches its server (which handles it later if it is paused).
+    case clientInput(node: Int, incarnation: Int, [CoreInput])
     case fault(SimFault)
 }
 
@@ -56,6 +58,9 @@ enum SimFault: CustomStringConvertible {
     case crashLeader(restartAfter: Int64)
     /// Isolate whoever leads at that moment.
     case isolateLeader
+    /// Freeze whoever leads for a while (SIGSTOP, then SIGCONT): it handles nothing meanwhile,
+    /// then everything that reached it, in order, as a resumed process does.
+    case pauseLeader(ms: Int64)
     case healAll
 
     var description: String {
@@ -67,6 +72,7 @@ enum SimFault: CustomStringConvertible {
         case let .slowDisk(n, on): return "slow disk n\(n + 1) \(on)"
         case .crashLeader(let after): return "crash the leader, restart after \(after) ms"
         case .isolateLeader: return "isolate the leader"
+        case .pauseLeader(let ms): return "pause the leader for \(ms) ms"
         case .healAll: return "heal all"
         }
     }

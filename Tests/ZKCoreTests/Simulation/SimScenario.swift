@@ -30,7 +30,7 @@ struct SimScenario {
             let at = 500 + Int64(random.next() % UInt64(SimScenario.faultPhaseMs - 1500))
             let node = Int(random.next() % UInt64(members))
             let length = 200 + Int64(random.next() % 3000)
-            switch random.next() % 6 {
+            switch random.next() % 7 {
             case 0:
                 add(at, .crash(node))
                 add(at + length, .restart(node))
@@ -46,9 +46,11 @@ struct SimScenario {
                 add(at + length, .slowDisk(node, false))
             case 4:
                 add(at, .crashLeader(restartAfter: length))
-            default:
+            case 5:
                 add(at, .isolateLeader)
                 add(at + length, .healAll)
+            default:
+                add(at, .pauseLeader(ms: 500 + length))
             }
         }
         add(SimScenario.faultPhaseMs, .healAll)
