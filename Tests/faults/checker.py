@@ -162,6 +162,7 @@ class _RegOp:
     version: int | None = None    # version read, or version the write reports
     expected: int | None = None   # cas
     sig: tuple = ()     # unknown ops with equal sig are interchangeable
+    need: int | None = None       # the version the node must be at for it
 
 
 def _apply(r: _RegOp, state):
@@ -270,6 +271,13 @@ def _prepare_register(ops: list[Op], initial) -> tuple[list[_RegOp], Any, int]:
             r = _RegOp(idx=0, required=False, step=kind, mutates=True,
                        value=val, expected=exp, sig=(kind, val, exp), **common)
             r.end = math.inf
+        if r.required:
+            if r.step == "read" and r.value is not None:
+                r.need = r.version
+            elif r.step == "write" and r.version is not None:
+                r.need = r.version - 1
+            elif r.step == "cas":
+                r.need = r.expected
         r.idx = len(rops)
         rops.append(r)
     init = ABSENT if initial in (None, ABSENT) else (canon(initial[0]), initial[1])
@@ -302,22 +310,39 @@ def _search(rops: list[_RegOp], init, vcap: int, deadline: float) -> SearchResul
         op) and fits the current state is taken at once, without branching:
         any valid order can be rearranged to take it now;
       * unknown ops with identical effect (same kind, canonical value and
-        expected version) that are both eligible are interchangeable, so only
-        the first is tried;
+        expected version) form a class whose members are interchangeable
+        once invoked; the search always uses a class's members in invoke
+        order, so only "how many of each class so far" matters;
       * an unknown write is not tried when it would push the version past
-        what any op in the history ever mentions (+1).
+        what any op in the history ever mentions (+1);
+      * no overshooting: when the op with the earliest deadline needs the
+        node at version v and no delete can come before it, a node whose
+        version is above v is dead, and so is any step that goes above v;
+      * dominance: a node is pruned when a node with the same required ops
+        linearized and the same state, but a subset of its unknown ops
+        used, was seen already: that node could do everything this one can
+        (unknown ops are optional), so if it failed this one fails too.
     """
     req = sorted((r for r in rops if r.required), key=lambda r: r.invoke)
     req_inv = [r.invoke for r in req]
     by_end = sorted(req, key=lambda r: r.end)
     unk = sorted((r for r in rops if not r.required), key=lambda r: r.invoke)
-    unk_inv = [r.invoke for r in unk]
+    classes: dict[tuple, list[_RegOp]] = {}
+    for r in unk:
+        classes.setdefault(r.sig, []).append(r)
+    members = list(classes.values())
+    n_cls = len(members)
+    delete_classes = [c for c in range(n_cls) if members[c][0].step == "delete"]
     n_req = len(req)
     res = SearchResult(status="ok", n_required=n_req)
     if n_req == 0:
         return res
+    unk_mask = 0
+    for r in unk:
+        unk_mask |= 1 << r.idx
+    req_mask = ~unk_mask
 
-    def expand(state, lin, cptr, rlo):
+    def expand(state, lin, cptr, rlo, used):
         """Choices at a node: list of (rop, new state), plus the new
         pointers and the required candidates (for reporting)."""
         while cptr < n_req and (lin >> by_end[cptr].idx) & 1:
@@ -327,32 +352,45 @@ def _search(rops: list[_RegOp], init, vcap: int, deadline: float) -> SearchResul
             rlo += 1
         hi = bisect_right(req_inv, bound, rlo)
         cands = [req[j] for j in range(rlo, hi) if not (lin >> req[j].idx) & 1]
+        ceiling = math.inf
+        if cptr < n_req and by_end[cptr].need is not None:
+            if not any(r.step == "delete" for r in cands) and not any(
+                    used[c] < len(members[c]) and members[c][used[c]].invoke <= bound
+                    for c in delete_classes):
+                ceiling = by_end[cptr].need
+                if state != ABSENT and state[1] > ceiling:
+                    return [], cptr, rlo, cands
         for r in cands:
             if not r.mutates and _apply(r, state) is not None:
-                return [(r, state)], cptr, rlo, cands
+                return [(r, state, -1)], cptr, rlo, cands
         choices = []
         for r in cands:
             if r.mutates:
                 ns = _apply(r, state)
-                if ns is not None:
-                    choices.append((r, ns))
-        seen = set()
-        for j in range(bisect_right(unk_inv, bound)):
-            r = unk[j]
-            if (lin >> r.idx) & 1 or r.sig in seen:
+                # (the ceiling holds before the deadline op, not after it)
+                if ns is not None and (ns == ABSENT or ns[1] <= ceiling
+                                       or r is by_end[cptr]):
+                    choices.append((r, ns, -1))
+        for c in range(n_cls):
+            k = used[c]
+            ms = members[c]
+            if k >= len(ms) or ms[k].invoke > bound:
                 continue
-            seen.add(r.sig)
+            r = ms[k]
             ns = _apply(r, state)
-            if ns is None or (ns != ABSENT and ns[1] > vcap):
+            if ns is None or (ns != ABSENT and ns[1] > min(vcap, ceiling)):
                 continue
-            choices.append((r, ns))
+            choices.append((r, ns, c))
         return choices, cptr, rlo, cands
 
-    visited = {(0, init)}
-    choices, cptr, rlo, cands = expand(init, 0, 0, 0)
+    # (required bits, state) -> unknown-bit sets seen with it
+    visited: dict[tuple, list[int]] = {(0, init): [0]}
+    used0 = (0,) * n_cls
+    choices, cptr, rlo, cands = expand(init, 0, 0, 0, used0)
     # A frame: [state, bitset, cptr, rlo, choices, next choice, n required
-    #           linearized, op that led here, last mutating op]
-    stack = [[init, 0, cptr, rlo, choices, 0, 0, None, None]]
+    #           linearized, op that led here, last mutating op, per class
+    #           count of unknown ops used]
+    stack = [[init, 0, cptr, rlo, choices, 0, 0, None, None, used0]]
     res.stuck = [r.op.id for r in cands]
     res.stuck_state = init
     best = 0
@@ -362,12 +400,14 @@ def _search(rops: list[_RegOp], init, vcap: int, deadline: float) -> SearchResul
         if fr[5] >= len(fr[4]):
             stack.pop()
             continue
-        r, ns = fr[4][fr[5]]
+        r, ns, cls = fr[4][fr[5]]
         fr[5] += 1
         lin = fr[1] | (1 << r.idx)
-        if (lin, ns) in visited:
+        ub = lin & unk_mask
+        seen_ubs = visited.setdefault((lin & req_mask, ns), [])
+        if any(not (v & ~ub) for v in seen_ubs):
             continue
-        visited.add((lin, ns))
+        seen_ubs.append(ub)
         n += 1
         if n & 1023 == 0 and time.monotonic() > deadline:
             res.status = "budget"
@@ -381,13 +421,16 @@ def _search(rops: list[_RegOp], init, vcap: int, deadline: float) -> SearchResul
             res.explored = n
             res.depth = n_req
             return res
-        choices, cptr, rlo, cands = expand(ns, lin, fr[2], fr[3])
+        used = fr[9]
+        if cls >= 0:
+            used = used[:cls] + (used[cls] + 1,) + used[cls + 1:]
+        choices, cptr, rlo, cands = expand(ns, lin, fr[2], fr[3], used)
         if nreq > best:
             best = nreq
             res.stuck = [c.op.id for c in cands]
             res.stuck_state = ns
             res.last_writer = last_w.op.id if last_w else None
-        stack.append([ns, lin, cptr, rlo, choices, 0, nreq, r, last_w])
+        stack.append([ns, lin, cptr, rlo, choices, 0, nreq, r, last_w, used])
     res.status = "fail"
     res.explored = n
     res.depth = best
@@ -460,50 +503,104 @@ def _check_linearizability(key: str, ops: list[Op], initial, budget: float,
 # Delta debugging
 # ---------------------------------------------------------------------------
 
+def _ddmin(items: list, fails, deadline: float) -> list:
+    """Zeller's ddmin: a smaller list for which fails() still holds
+    (1-minimal if time allows).  ``fails(items)`` must hold on entry."""
+    cur, n = list(items), 2
+    while len(cur) >= 2 and time.monotonic() < deadline:
+        chunk = math.ceil(len(cur) / n)
+        parts = [cur[i:i + chunk] for i in range(0, len(cur), chunk)]
+        reduced = False
+        for i in range(len(parts)):
+            if fails(parts[i]):                 # one part alone
+                cur, n, reduced = parts[i], 2, True
+                break
+            rest = [x for j, p in enumerate(parts) if j != i for x in p]
+            if len(parts) > 2 and fails(rest):  # all but one part
+                cur, n, reduced = rest, max(n - 1, 2), True
+                break
+        if not reduced:
+            if n >= len(cur):
+                break
+            n = min(len(cur), 2 * n)
+    if len(cur) == 1 and time.monotonic() < deadline and fails([]):
+        return []
+    return cur
+
+
+def _relaxed(o: Op) -> Op:
+    """The same operation, but as if its client never heard back."""
+    return Op(id=o.id, client=o.client, session=o.session, op=o.op, key=o.key,
+              arg=o.arg, invoke=o.invoke, complete=None, outcome="unknown",
+              result={})
+
+
 def smallest_failing(ops: Iterable[Op | dict], key: str | None = None,
                      time_budget_s: float = 10.0, initial_states=None) -> list[Op]:
     """Shrink a history whose register on ``key`` (default: the first key
     that fails) is not linearizable to a small sub-history of that key that
-    still is not (ddmin over the key's ops).  Returns [] when no key fails
-    within the budget.  The result is 1-minimal if the budget allowed: no
-    single op can be dropped without the failure going away."""
+    still is not, for printing.  Returns [] when no key fails in time.
+
+    Simply dropping ops would soon "fail" for the wrong reason: an
+    acknowledged write whose predecessors were dropped cannot reach its
+    version.  So shrinking goes in two rounds:
+      1. find a small core of acknowledged/failed ops that is not
+         linearizable even when every other write, cas, create and delete
+         of the key is relaxed to "unknown" (may or may not have happened)
+         and every other read is dropped;
+      2. keep only as many of those relaxed ops as the failure needs, while
+         each core op stays linearizable on its own with them (so the
+         failure is the core's, not a missing predecessor's).
+    The result is the core ops as recorded plus the kept relaxed ops (with
+    outcome "unknown"), in invoke order."""
     deadline = time.monotonic() + time_budget_s
     ops = as_ops(ops)
     by_key = _register_ops_by_key(ops)
-    initial_states = initial_states or {}
+    per_test = max(0.2, time_budget_s / 20)
 
-    def fails(sub: list[Op], k: str) -> bool:
+    def status(sub: list[Op], k: str) -> str:
         left = deadline - time.monotonic()
         if left <= 0:
-            return False
-        sr = check_register(sub, _initial_for(initial_states, k),
-                            min(left, max(0.2, time_budget_s / 20)))
-        return sr.status == "fail"
+            return "budget"
+        return check_register(sub, _initial_for(initial_states, k),
+                              min(left, per_test)).status
 
     keys = [key] if key is not None else sorted(by_key)
     for k in keys:
-        cur = by_key.get(k, [])
-        if not cur or not fails(cur, k):
+        kops = sorted(by_key.get(k, []), key=lambda o: o.invoke)
+        if not kops:
             continue
-        n = 2
-        while len(cur) >= 2 and time.monotonic() < deadline:
-            chunk = math.ceil(len(cur) / n)
-            parts = [cur[i:i + chunk] for i in range(0, len(cur), chunk)]
-            reduced = False
-            for i in range(len(parts)):
-                # First try a part alone, then everything but that part.
-                if fails(parts[i], k):
-                    cur, n, reduced = parts[i], 2, True
-                    break
-                rest = [o for j, p in enumerate(parts) if j != i for o in p]
-                if fails(rest, k):
-                    cur, n, reduced = rest, max(n - 1, 2), True
-                    break
-            if not reduced:
-                if n >= len(cur):
-                    break
-                n = min(len(cur), 2 * n)
-        return sorted(cur, key=lambda o: o.invoke)
+        sr = check_register(kops, _initial_for(initial_states, k),
+                            max(0.0, deadline - time.monotonic()))
+        if sr.status != "fail":
+            continue
+        # The failure shows by the time the ops the search got stuck on
+        # completed; try cutting off what was invoked after that.
+        stuck_end = max((o.end for o in kops if o.id in set(sr.stuck)), default=math.inf)
+        prefix = [o for o in kops if o.invoke <= stuck_end]
+        if len(prefix) < len(kops) and status(prefix, k) == "fail":
+            kops = prefix
+        required = [o for o in kops if o.outcome in ("ok", "fail")]
+        mutating = [o for o in kops if o.op in MUTATE_KINDS]
+
+        def with_core(core: list[Op], relaxed: list[Op]) -> list[Op]:
+            ids = {o.id for o in core}
+            return core + [_relaxed(o) for o in relaxed if o.id not in ids]
+
+        def core_fails(core: list[Op]) -> bool:
+            return status(with_core(core, mutating), k) == "fail"
+
+        core = _ddmin(required, core_fails, deadline)
+        core_ids = {o.id for o in core}
+        others = [o for o in mutating if o.id not in core_ids]
+
+        def context_fails(ctx: list[Op]) -> bool:
+            if status(with_core(core, ctx), k) != "fail":
+                return False
+            return all(status(with_core([c], ctx), k) == "ok" for c in core)
+
+        ctx = _ddmin(others, context_fails, deadline) if context_fails(others) else others
+        return sorted(with_core(core, ctx), key=lambda o: (o.invoke, o.id))
     return []
 
 
@@ -561,53 +658,8 @@ def _written_zxid(o: Op) -> int | None:
 # ---------------------------------------------------------------------------
 
 def _check_versions(key: str, ops: list[Op], initial, out: list[Violation]) -> None:
-    # Everything an ok result tells about the node: (op, value, version, zxid).
-    obs = []
-    for o in ops:
-        if o.outcome != "ok":
-            continue
-        if o.op in ("write", "cas") or o.op in CREATE_KINDS:
-            obs.append((o, o.arg.get("value"), _written_version(o), _written_zxid(o)))
-        elif o.op in READ_KINDS and o.result.get("value") is not None:
-            v = o.result.get("version")
-            z = o.result.get("mzxid")
-            obs.append((o, o.result["value"], None if v is None else int(v),
-                        None if z is None else int(z)))
-
-    # (a) One transaction zxid is one state of the node.
-    by_zxid: dict[int, list] = defaultdict(list)
-    for ob in obs:
-        if ob[3] is not None:
-            by_zxid[ob[3]].append(ob)
-    for z, group in sorted(by_zxid.items()):
-        states = {(ob[1], ob[2]) for ob in group}
-        if len(states) > 1:
-            out.append(Violation("version-conflict", [ob[0].id for ob in group], (
-                f"{key}: zxid {z} is reported with different data/version: "
-                + ", ".join(f"op {ob[0].id} {ob[1]!r}@v{ob[2]}" for ob in group)),
-                key))
-
-    # (b) Within one incarnation of the node (between creates), a version
-    # number names one value.  Incarnations are told apart by the czxids of
-    # the creates; if some create's czxid is not known we cannot, and skip.
-    creates = [o for o in ops if o.op in CREATE_KINDS and o.outcome != "fail"]
-    if all(o.outcome == "ok" and _written_zxid(o) is not None for o in creates):
-        czxids = sorted(_written_zxid(o) for o in creates)
-        by_ver: dict[tuple, dict] = defaultdict(dict)
-        for ob in obs:
-            if ob[2] is None or ob[3] is None:
-                continue
-            inc = czxids[bisect_right(czxids, ob[3]) - 1] if czxids and ob[3] >= czxids[0] else None
-            by_ver[(inc, ob[2])].setdefault(ob[1], []).append(ob[0].id)
-        for (inc, ver), vals in sorted(by_ver.items(), key=lambda kv: (kv[0][0] or -1, kv[0][1])):
-            if len(vals) > 1:
-                ids = sorted(i for v in vals.values() for i in v)
-                out.append(Violation("version-conflict", ids, (
-                    f"{key}: version {ver} (incarnation czxid={inc}) carries "
-                    f"different values: " + "; ".join(
-                        f"{v!r} from ops {i}" for v, i in vals.items())), key))
-
-    # (c) A read returns something somebody wrote (and had begun to write
+    phantoms: set[int] = set()
+    # (a) A read returns something somebody wrote (and had begun to write
     # before the read finished).
     producers = [o for o in ops if o.outcome in ("ok", "unknown")
                  and (o.op in ("write", "cas") or o.op in CREATE_KINDS)]
@@ -639,9 +691,61 @@ def _check_versions(key: str, ops: list[Op], initial, out: list[Violation]) -> N
             if found:
                 break
         if not found:
+            phantoms.add(o.id)
             out.append(Violation("phantom-read", [o.id], (
                 f"{key}: {o.op} {o.id} returned {val!r}@v{ver}, which no "
                 f"write or create invoked before it completed produced"), key))
+
+    # Everything an ok result tells about the node: (op, value, version, zxid).
+    obs = []
+    for o in ops:
+        if o.outcome != "ok":
+            continue
+        if o.op in ("write", "cas") or o.op in CREATE_KINDS:
+            obs.append((o, o.arg.get("value"), _written_version(o), _written_zxid(o)))
+        elif o.op in READ_KINDS and o.result.get("value") is not None \
+                and o.id not in phantoms:   # already reported
+            v = o.result.get("version")
+            z = o.result.get("mzxid")
+            obs.append((o, o.result["value"], None if v is None else int(v),
+                        None if z is None else int(z)))
+
+    # (b) One transaction zxid is one state of the node.
+    reported: set[frozenset] = set()
+    by_zxid: dict[int, list] = defaultdict(list)
+    for ob in obs:
+        if ob[3] is not None:
+            by_zxid[ob[3]].append(ob)
+    for z, group in sorted(by_zxid.items()):
+        states = {(ob[1], ob[2]) for ob in group}
+        if len(states) > 1:
+            reported.add(frozenset(ob[0].id for ob in group))
+            out.append(Violation("version-conflict", [ob[0].id for ob in group], (
+                f"{key}: zxid {z} is reported with different data/version: "
+                + ", ".join(f"op {ob[0].id} {ob[1]!r}@v{ob[2]}" for ob in group)),
+                key))
+
+    # (c) Within one incarnation of the node (between creates), a version
+    # number names one value.  Incarnations are told apart by the czxids of
+    # the creates; if some create's czxid is not known we cannot, and skip.
+    creates = [o for o in ops if o.op in CREATE_KINDS and o.outcome != "fail"]
+    if all(o.outcome == "ok" and _written_zxid(o) is not None for o in creates):
+        czxids = sorted(_written_zxid(o) for o in creates)
+        by_ver: dict[tuple, dict] = defaultdict(dict)
+        for ob in obs:
+            if ob[2] is None or ob[3] is None:
+                continue
+            inc = czxids[bisect_right(czxids, ob[3]) - 1] if czxids and ob[3] >= czxids[0] else None
+            by_ver[(inc, ob[2])].setdefault(ob[1], []).append(ob[0].id)
+        for (inc, ver), vals in sorted(by_ver.items(), key=lambda kv: (kv[0][0] or -1, kv[0][1])):
+            if len(vals) > 1:
+                ids = sorted(i for v in vals.values() for i in v)
+                if frozenset(ids) in reported:
+                    continue
+                out.append(Violation("version-conflict", ids, (
+                    f"{key}: version {ver} (incarnation czxid={inc}) carries "
+                    f"different values: " + "; ".join(
+                        f"{v!r} from ops {i}" for v, i in vals.items())), key))
 
 
 # ---------------------------------------------------------------------------
