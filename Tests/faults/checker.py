@@ -551,6 +551,11 @@ def smallest_failing(ops: Iterable[Op | dict], key: str | None = None,
       2. keep only as many of those relaxed ops as the failure needs, while
          each core op stays linearizable on its own with them (so the
          failure is the core's, not a missing predecessor's).
+    Before that, the history is cut after the point where the search got
+    stuck, and if a short window before that point fails from every
+    starting state of the node, only that window is shrunk (then the
+    result fails whatever came before it; otherwise it fails from the
+    history's initial state).
     The result is the core ops as recorded plus the kept relaxed ops (with
     outcome "unknown"), in invoke order."""
     deadline = time.monotonic() + time_budget_s
@@ -575,29 +580,89 @@ def smallest_failing(ops: Iterable[Op | dict], key: str | None = None,
         if sr.status != "fail":
             continue
         # The failure shows by the time the ops the search got stuck on
-        # completed; try cutting off what was invoked after that.
+        # completed; try cutting off what was invoked after that (writes
+        # invoked later are kept as unknown ops: a read may have seen them).
         stuck_end = max((o.end for o in kops if o.id in set(sr.stuck)), default=math.inf)
         prefix = [o for o in kops if o.invoke <= stuck_end]
-        if len(prefix) < len(kops) and status(prefix, k) == "fail":
-            kops = prefix
+        later = [_relaxed(o) for o in kops
+                 if o.invoke > stuck_end and o.op in MUTATE_KINDS]
+        full = kops
+        kops = prefix
+
+        # Then look for a short window just before that point which fails
+        # whatever state the node was in when the window began: a failure
+        # that needs no history before it.
+        def any_init_status(sub: list[Op]) -> str:
+            inits: list = [None]
+            vers = [0]
+            for o in sub:
+                for v in (o.result.get("version"), o.arg.get("expected_version")):
+                    if v is not None:
+                        vers.append(int(v))
+                if o.op in READ_KINDS and o.outcome == "ok" and \
+                        o.result.get("value") is not None:
+                    inits.append((o.result["value"], o.result.get("version") or 0))
+            inits += [("\0value nobody in the window reads", v)
+                      for v in range(max(vers) + 2)]
+            worst = "fail"
+            for init in inits:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return "budget"
+                st = _search(*_prepare_register(sub, init), time.monotonic()
+                             + min(left, per_test)).status
+                if st == "ok":
+                    return "ok"
+                if st == "budget":
+                    worst = "budget"
+            return worst
+
+        def window(w: int) -> tuple[list[Op], list[Op]]:
+            """The last w ops before the cut, and (relaxed) the writes that
+            began before the window but were still in flight in it."""
+            win = kops[-w:]
+            start = win[0].invoke
+            spanning = [_relaxed(o) for o in kops[:-w]
+                        if o.end >= start and o.op in MUTATE_KINDS]
+            # Unknown ops invoked after every window op completed could
+            # always go last: leave them out.
+            last = max((o.end for o in win if o.outcome != "unknown"), default=math.inf)
+            return win, spanning + [o for o in later if o.invoke <= last]
+
+        stat = lambda sub: status(sub, k)       # noqa: E731
+        found = False
+        w = 8
+        while w < len(kops) and time.monotonic() < deadline:
+            win, spanning = window(w)
+            if any_init_status(win + spanning) == "fail":
+                kops, later, stat = win, spanning, any_init_status
+                found = True
+                break
+            w *= 2
+        if not found:
+            # No short window: shrink the whole history before the cut if
+            # it fails on its own, else the whole history.
+            if status(kops + later, k) != "fail":
+                kops, later = full, []
+
         required = [o for o in kops if o.outcome in ("ok", "fail")]
-        mutating = [o for o in kops if o.op in MUTATE_KINDS]
+        mutating = [o for o in kops if o.op in MUTATE_KINDS] + later
 
         def with_core(core: list[Op], relaxed: list[Op]) -> list[Op]:
             ids = {o.id for o in core}
             return core + [_relaxed(o) for o in relaxed if o.id not in ids]
 
         def core_fails(core: list[Op]) -> bool:
-            return status(with_core(core, mutating), k) == "fail"
+            return stat(with_core(core, mutating)) == "fail"
 
         core = _ddmin(required, core_fails, deadline)
         core_ids = {o.id for o in core}
         others = [o for o in mutating if o.id not in core_ids]
 
         def context_fails(ctx: list[Op]) -> bool:
-            if status(with_core(core, ctx), k) != "fail":
+            if stat(with_core(core, ctx)) != "fail":
                 return False
-            return all(status(with_core([c], ctx), k) == "ok" for c in core)
+            return all(stat(with_core([c], ctx)) == "ok" for c in core)
 
         ctx = _ddmin(others, context_fails, deadline) if context_fails(others) else others
         return sorted(with_core(core, ctx), key=lambda o: (o.invoke, o.id))

@@ -606,3 +606,13 @@ def test_performance_3000_ops_one_key_5_clients():
     took = time.monotonic() - t0
     assert_ok(r)
     print(f"3000 ops checked in {took:.2f}s: {r.timings}")
+
+
+def test_corrupted_read_in_a_3000_op_history_is_found_and_shrunk():
+    ops = generate(42, n_ops=3000, clients=5, p_unknown=0.03)
+    rid = corrupt_one_read(ops, random.Random(1))
+    r = check_history(ops, time_budget_s=20)
+    [v] = only(r, "linearizability")
+    assert rid in v.op_ids
+    small = smallest_failing(ops, time_budget_s=10)
+    assert rid in {o.id for o in small} and len(small) < 20, len(small)
