@@ -148,6 +148,7 @@ class Cluster:
         self.err: list[str] = []
         self.lock = threading.Lock()
         self.all_pids: set[int] = set()
+        self.notes: list[str] = []
         self.write_files()
 
     # -- files ----------------------------------------------------------------------------------
