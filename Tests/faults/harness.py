@@ -361,6 +361,12 @@ class Cluster:
                     pass
         if self.network:
             self.network.close()
+        if self.proc is not None:
+            try:
+                with self.lock:
+                    (self.root / "cluster-local.log").write_text("\n".join(self.err) + "\n")
+            except OSError:
+                pass
 
     def __enter__(self):
         return self
