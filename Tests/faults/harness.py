@@ -464,7 +464,10 @@ class Cluster:
                 pass
 
     def final_states(self) -> dict[int, dict]:
-        return {sid: {"mode": self.mode(sid), "zxid": self.zxid(sid), "nodes": self.dump(sid)}
+        # Every member's zxid first (4lw, no session): each tree dump opens and closes a session,
+        # two txns, which would make the zxids of members dumped later look ahead.
+        zxids = {sid: self.zxid(sid) for sid in sorted(self.members)}
+        return {sid: {"mode": self.mode(sid), "zxid": zxids[sid], "nodes": self.dump(sid)}
                 for sid in sorted(self.members)}
 
     def wait_converged(self, deadline_s: float = 30.0) -> dict[int, dict]:
@@ -472,7 +475,8 @@ class Cluster:
         def once():
             states = self.final_states()
             trees = [s["nodes"] for s in states.values()]
-            if any(t is None for t in trees):
+            zxids = {s["zxid"] for s in states.values()}
+            if any(t is None for t in trees) or len(zxids) != 1:
                 return None
             return states if all(t == trees[0] for t in trees) else None
         try:

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harness import Cluster, wait_for
-from workload import History, Workload, lost_writes, new_client, perform
+from workload import SESSION_TIMEOUT, History, Workload, lost_writes, new_client, perform
 
 LOAD_BEFORE = 2.0
 LOAD_AFTER = 2.0
@@ -235,27 +235,39 @@ def final_write(cluster: Cluster, history: History, deadline_s: float = FINAL_DE
             pass
 
 
-def check(ops: list[dict], states: dict) -> str:
-    """The other half's checker, when it is there."""
-    try:
-        import checker   # noqa: PLC0415 - written in parallel; optional
-    except ImportError:
-        return "checker missing"
-    try:
-        found = checker.check_history(ops, states)
-    except Exception as e:   # noqa: BLE001
-        return f"checker error: {type(e).__name__}: {e}"
-    if isinstance(found, bool):
-        return "0" if found else "invalid"
-    if isinstance(found, dict):
-        for key in ("violations", "anomalies", "errors"):
-            if key in found:
-                return str(len(found[key]))
-        return json.dumps(found)[:60]
-    try:
-        return str(len(found))
-    except TypeError:
-        return str(found)
+def checker_states(states: dict) -> dict:
+    """The harness's final states in the checker's form (see checker.check_history)."""
+    out = {}
+    for sid, st in states.items():
+        nodes = st.get("nodes")
+        out[sid] = {"last_zxid": st.get("zxid"), "digest": None, "up": nodes is not None,
+                    "nodes": {path: {"value": n.get("value"), "version": n.get("version"), "mzxid": n.get("mzxid"),
+                                     "ephemeral_owner": n.get("ephemeralOwner", 0)}
+                              for path, n in (nodes or {}).items()}}
+    return out
+
+
+def check(ops: list[dict], states: dict, out: Path | None = None) -> str:
+    """Runs the checker (linearizability per key, version order, sessions, final state with no
+    live sessions left, ephemerals, sequential creates). Returns the violations cell: a count
+    with the kinds, '?' for keys whose search ran out of time. A run with a violation also writes
+    the checker's report and the smallest failing sub-history it finds beside the history."""
+    import checker   # noqa: PLC0415
+    report = checker.check_history(ops, checker_states(states), live_sessions=set(), stale_reads_allowed=True)
+    cell = str(len(report.violations))
+    if report.violations:
+        cell += " (" + ",".join(f"{k}:{n}" for k, n in sorted(report.kinds().items())) + ")"
+    if report.inconclusive:
+        cell += f" ?{len(report.inconclusive)}"
+    if out is not None and (report.violations or report.inconclusive):
+        lines = [report.summary()] + [str(v) for v in report.violations]
+        (out / "check.txt").write_text("\n".join(lines) + "\n")
+        lin = [v for v in report.violations if v.kind in ("linearizability", "stale-sync-read")]
+        if lin:
+            small = checker.smallest_failing(ops, key=lin[0].key)
+            (out / "smallest.jsonl").write_text("".join(json.dumps(op if isinstance(op, dict) else op.__dict__) + "\n"
+                                                        for op in small))
+    return cell
 
 
 def recover_time(ops: list[dict], fault_end: float) -> float | None:
@@ -291,6 +303,14 @@ def run_row(name: str, target: str = "swzk", servers: int = 3, seed: int = 0, du
         ops = workload.stop()
         workload = None
         cluster.wait_serving(sids=list(cluster.members), deadline_s=30)
+        # Every session is closed now; one whose close was lost expires within its timeout.
+        # Wait for their ephemerals to go before taking the final states the checker judges.
+        deadline = time.monotonic() + 2 * SESSION_TIMEOUT + 5
+        while time.monotonic() < deadline:
+            first = cluster.final_states().get(min(cluster.members), {}).get("nodes") or {}
+            if not any(p.startswith("/eph/") for p in first):
+                break
+            time.sleep(0.2)
         states = cluster.wait_converged(30)
         ops = history.snapshot()
         trees = [s["nodes"] for s in states.values()]
@@ -299,7 +319,7 @@ def run_row(name: str, target: str = "swzk", servers: int = 3, seed: int = 0, du
         result.unknown = sum(op["outcome"] == "unknown" for op in ops)
         result.lost = max(len(lost_writes(ops, s["nodes"])) for s in states.values())
         result.recover_s = recover_time(ops, fault_end)
-        result.violations = check(ops, states)
+        result.violations = check(ops, states, out)
         (out / "final_states.json").write_text(json.dumps(states, indent=1, sort_keys=True))
     except Exception as e:   # noqa: BLE001 - a row that breaks is a result too
         result.error = f"{type(e).__name__}: {e}"[:2000]

@@ -187,6 +187,20 @@ def test_stale_read():
     assert stale in v.op_ids
 
 
+def test_stale_plain_read_is_zookeepers_contract_but_a_stale_sync_read_is_not():
+    # ZooKeeper: a follower may answer a plain read from state a commit behind; only sync then
+    # read must see every write acknowledged before it.
+    h = H()
+    base(h)
+    h.read(2, "/k", "a", 0, 4, 5, mzxid=1)   # b was acknowledged at 3
+    assert_ok(check_history(h.ops, stale_reads_allowed=True))
+    h = H()
+    base(h)
+    stale = h.read(2, "/k", "a", 0, 4, 5, mzxid=1, op="sync_read")
+    [v] = only(check_history(h.ops, stale_reads_allowed=True), "stale-sync-read")
+    assert stale in v.op_ids
+
+
 def test_real_time_order_needs_the_search():
     # The write overlaps both reads, so each read alone is fine; but the
     # first read (done by 5) saw the new value and the second (begun at 6)

@@ -213,6 +213,7 @@ def test_fault_row(row, tmp_path, monkeypatch):
     result = rows.run_row(row, "swzk", 3, seed=7, duration=3.0, out=tmp_path)
     assert result.error is None, result.error
     assert result.lost == 0
+    assert result.violations == "0", f"checker: {result.violations} (see {tmp_path}/swzk-3-{row}/check.txt)"
     assert result.final_write
     assert result.converged
     assert result.ops > 100
