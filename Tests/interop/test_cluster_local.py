@@ -542,3 +542,24 @@ def test_console_on_a_terminal_completes_commands_and_ctrl_c_tears_down(tmp_path
             if pid_alive(p):
                 os.kill(p, signal.SIGKILL)
         os.close(master)
+
+
+def test_a_member_that_never_serves_times_out_with_the_last_lines(run):
+    # n2 is stopped (SIGSTOP) the moment it starts, so it never answers srvr: past initLimit x
+    # tickTime + the 10 s margin, cluster-local gives up with each member's last lines, tears
+    # everything down (the stopped member too) and exits non-zero.
+    c = run(["3", *TICK, "-D", "initLimit=2"])
+    started = time.monotonic()
+    pid = wait_for(lambda: next((int(m.group(1)) for l in c.err_lines()
+                                 if (m := re.match(r"^cluster-local: n2 started \(pid (\d+)\)", l))), None),
+                   15, "n2 started")
+    os.kill(pid, signal.SIGSTOP)
+    c.pids_seen()
+    status = c.finish(deadline_s=60)
+    assert status not in (0, 2), c.err_tail()
+    text = "\n".join(c.err_lines())
+    assert "no serving ensemble after 10400 ms" in text, c.err_tail()
+    assert "last lines" in text and "n1 |" in text
+    assert time.monotonic() - started >= 10.4
+    wait_for(lambda: not any(pid_alive(p) for p in c.pids_seen()), 15, "members gone")
+    assert not any(run.tmp.iterdir()), "the temporary directory was left behind"
