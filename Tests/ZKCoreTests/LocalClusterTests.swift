@@ -35,6 +35,28 @@ import Testing
         #expect(config.servers.count == 3)
     }
 
+    @Test func anExistingEnsembleTakesEachMembersPortsFromItsOwnZooCfg() throws {
+        // As the fault harness lays them out: member i names every other member j at a proxy
+        // port of its own (30000 + 10 i + j), and itself at its real ports.
+        let root = NSTemporaryDirectory() + "swzk-existing-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for i in 1...3 {
+            let dir = root + "/n\(i)"
+            try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+            var lines = ["tickTime=200", "initLimit=10", "syncLimit=5", "dataDir=\(dir)/data", "clientPort=\(21000 + i)"]
+            for j in 1...3 {
+                let (q, e) = j == i ? (22000 + j, 23000 + j) : (30000 + 10 * i + j, 31000 + 10 * i + j)
+                lines.append("server.\(j)=127.0.0.1:\(q):\(e)")
+            }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/zoo.cfg", atomically: true, encoding: .utf8)
+            try "\(i)\n".write(toFile: dir + "/data/myid", atomically: true, encoding: .utf8)
+        }
+        let plan = try #require(try LocalClusterFiles.existingPlan(root: root, voters: 3, observers: 0))
+        #expect(plan.members.map(\.clientPort) == [21001, 21002, 21003])
+        #expect(plan.members.map(\.quorumPort) == [22001, 22002, 22003])
+        #expect(plan.members.map(\.electionPort) == [23001, 23002, 23003])
+    }
+
     @Test func oneVoterIsAOneMemberQuorum() throws {
         let p = plan(voters: 1)
         let config = try ServerConfig.parse(text: p.zooCfg(for: p.members[0]), file: "zoo.cfg", myid: ServerID(1)).config

@@ -8,16 +8,9 @@ target "swzk": `$SWZK_BIN cluster-local N --dir ROOT --json` is started as a chi
 pipe; it finds the zoo.cfg and myid files and runs them as they are. Faults on processes go
 through its console (kill, stop, start, pause, resume).
 
-  cluster-local refuses per-member configs whose *other* servers' ports differ from theirs?
-  No, it reads them, but it takes every member's quorum and election port from n1's zoo.cfg
-  (LocalClusterFiles.existingPlan) and, before starting anything, checks that all of them are
-  free on 127.0.0.1 (ClusterLocalCommand.prepare). n1's zoo.cfg names members 2..N at the
-  proxy ports of links 1->j, so with the proxy already listening it exits 2 with "port P of
-  nJ on 127.0.0.1 is in use". The workaround here: the proxy binds its listeners only after
-  cluster-local has passed that check, i.e. once it reports its first member started (the
-  members' first dials to a peer may then be refused; both swzk and Apache retry). Later
-  `start` commands do no port check, so the proxy stays up for kill-all/restart-all. (The fix
-  in swzk would be to read each member's own ports from its own zoo.cfg.)
+  cluster-local takes each member's own quorum and election ports from that member's own
+  zoo.cfg (the others' files name it at proxy ports), so the proxy can listen before anything
+  starts.
 
 target "apache": the same files run by Apache ZooKeeper 3.8 (Debian's jars), each member a
 direct child `java ... QuorumPeerMain root/nI/zoo.cfg` started the way
@@ -200,6 +193,8 @@ class Cluster:
             return "\n".join(self.err[-n:])
 
     def _start_swzk(self, deadline_s: float) -> None:
+        if self.network:
+            self.network.start()
         self.proc = subprocess.Popen([str(swzk_bin()), "cluster-local", str(self.n), "--dir", str(self.root), "--json"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, bufsize=1)
@@ -212,8 +207,6 @@ class Cluster:
             with self.lock:
                 return any(re.search(r"n\d+ started \(pid \d+\)", l) for l in self.err)
         self._wait(checked, deadline_s, "cluster-local starting its members")
-        if self.network:
-            self.network.start()       # only now: see the module's comment
 
         def table():
             if self.proc.poll() is not None:

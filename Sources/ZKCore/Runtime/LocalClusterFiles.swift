@@ -25,9 +25,12 @@ public enum LocalClusterFiles {
             guard let clientPort = config.clientPort else {
                 throw LocalClusterError("\(directory)/zoo.cfg has no clientPort")
             }
+            // A member's own ports come from its own zoo.cfg: the others' files may name it at
+            // other addresses (the fault harness puts a proxy between every pair of members).
+            let own = config.servers.first { $0.id == server.id } ?? server
             members.append(LocalClusterPlan.Member(
-                id: id, observer: server.role == .observer, clientPort: clientPort, quorumPort: server.quorumPort,
-                electionPort: server.electionPort, directory: directory))
+                id: id, observer: server.role == .observer, clientPort: clientPort, quorumPort: own.quorumPort,
+                electionPort: own.electionPort, directory: directory))
         }
         return LocalClusterPlan(root: root, existing: members)
     }
