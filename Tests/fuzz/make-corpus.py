@@ -105,8 +105,16 @@ for s in snapshots:
 for s in ["standalone/version-2/log.1", "ttl-container/version-2/log.1",
           "check-outside-multi/version-2/log.1", "ensemble/zk3-version-2/log.100000001"]:
     data = read(*s.split("/"))
-    if data is not None:
-        put("txn_log", data)
+    if data is None:
+        continue
+    put("txn_log", data)
+    at = 16
+    while at + 12 <= len(data):
+        (length,) = struct.unpack(">i", data[at + 8:at + 12])
+        if length <= 0 or at + 12 + length > len(data):
+            break
+        put("txn_entry", data[at + 12:at + 12 + length])
+        at += 12 + length + 1
 
 for s in ["ensemble/reconfigEnabled/zoo.cfg.bak", "ensemble/reconfigEnabled/zoo.cfg.rewritten",
           "ensemble/reconfigEnabled/zoo.cfg.dynamic.100000000"]:

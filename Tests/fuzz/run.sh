@@ -16,7 +16,7 @@ root=$(cd "$here/../.." && pwd)
 seconds=${1:-10}
 shift $(( $# > 0 ? 1 : 0 ))
 all=(client_frames connect_request election_notification election_handshake quorum_packets
-     snap_stream txn_log snapshot_file zoo_cfg)
+     snap_stream txn_log txn_entry snapshot_file zoo_cfg)
 targets=("$@")
 (( ${#targets[@]} )) || targets=("${all[@]}")
 scratch=${FUZZ_SCRATCH:-$root/.build-fuzz}
