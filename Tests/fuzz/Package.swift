@@ -8,7 +8,7 @@
 import PackageDescription
 
 let names = [
-    "client_frames", "connect_request", "election_notification", "election_handshake",
+    "client_frames", "connect_request", "client_replies", "election_notification", "election_handshake",
     "quorum_packets", "snap_stream", "txn_log", "txn_entry", "snapshot_file", "zoo_cfg",
 ]
 

@@ -57,6 +57,17 @@ for name in ["client-session.hex", "handshake-variants.hex"]:
             if f not in connects:
                 put("client_frames", connects[0] + f)
 
+# Client side: each server reply, behind a byte naming the opcode of the request it answers (the
+# index into client_replies.swift's list; the connect response gets index 0).
+reply_ops = [1, 15, 19, 21, 2, 3, 4, 5, 6, 7, 8, 12, 9, 104, 103, 14, 22, 16, 17, 18, 20, 101, 102, 105, 106, 107, 11, 13, -11, 0]
+for name in ["client-session.hex", "handshake-variants.hex"]:
+    op = 0
+    for d, b in hex_lines(name):
+        if d == "C>S" and len(b) >= 12:
+            (op,) = struct.unpack(">i", b[8:12])
+        elif d == "S>C":
+            put("client_replies", bytes([reply_ops.index(op) if op in reply_ops else 0]) + b[4:])
+
 # Election port: handshakes (start with protocol version -65536/-65535) and notification payloads.
 for d, b in hex_lines("ensemble/election-port.hex"):
     if d not in ("I>A", "A>I"):

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 seconds=${1:-10}
 shift $(( $# > 0 ? 1 : 0 ))
-all=(client_frames connect_request election_notification election_handshake quorum_packets
+all=(client_frames connect_request client_replies election_notification election_handshake quorum_packets
      snap_stream txn_log txn_entry snapshot_file zoo_cfg)
 targets=("$@")
 (( ${#targets[@]} )) || targets=("${all[@]}")
