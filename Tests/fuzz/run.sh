@@ -43,6 +43,8 @@ echo "   built in $((SECONDS - start)) s"
 
 # LeakSanitizer is off: the Swift runtime's metadata caches look like leaks to it.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=0}
+# Swift's own backtracer would run inside ASan after a trap and report noise; libFuzzer's suffices.
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 
 run_one() {
     local t=$1
