@@ -37,6 +37,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let fixed = resealed(original)
     readLog(original)
     if fixed != original { readLog(fixed) }
+    unlink(path)
     return 0
 }
 
